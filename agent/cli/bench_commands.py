@@ -1,0 +1,23 @@
+"""``rapport bench …``: speed benchmarks; each prints numbers beside a baseline measured in the same run."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    bench = commands.add_parser("bench", help="run a speed benchmark")
+    targets = bench.add_subparsers(dest="target", required=True, metavar="TARGET")
+
+    memory = targets.add_parser("memory", help="memory store ingest and search latency")
+    memory.add_argument("--sizes", default="10000,100000", help="comma-separated store sizes")
+    memory.add_argument("--users", type=int, default=100)
+    memory.add_argument("--queries", type=int, default=200)
+    memory.set_defaults(handler=_bench_memory)
+
+
+def _bench_memory(args: argparse.Namespace) -> int:
+    from evals.bench.memory import run
+
+    run(sizes=[int(s) for s in args.sizes.split(",")], users=args.users, queries=args.queries)
+    return 0
