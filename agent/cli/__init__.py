@@ -14,7 +14,9 @@ COMMAND_GROUPS = (memory_commands, eval_commands, bench_commands)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="rapport", description="Rapport: a personalization assistant that remembers.")
+    parser = argparse.ArgumentParser(
+        prog="rapport", description="Rapport: a personalization assistant that remembers."
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for group in COMMAND_GROUPS:
         group.register(commands)

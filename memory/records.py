@@ -1,0 +1,126 @@
+"""Memory records and search hits: the pydantic models every package passes around."""
+
+from __future__ import annotations
+
+import unicodedata
+import uuid
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .errors import InvalidInputError
+
+MAX_USER_ID_CHARS = 128
+MAX_TEXT_BYTES = 32 * 1024
+
+
+class MemoryKind(StrEnum):
+    """What a memory is about; retrieval can be limited to some kinds."""
+
+    FACT = "fact"
+    PREFERENCE = "preference"
+    EVENT = "event"
+    INTERACTION = "interaction"
+    MESSAGE = "message"
+
+
+class MemoryStatus(StrEnum):
+    """Superseded memories are kept for history; retrieval prefers active ones."""
+
+    ACTIVE = "active"
+    SUPERSEDED = "superseded"
+
+
+class Memory(BaseModel):
+    """One remembered thing about one user."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    user_id: str
+    text: str
+    kind: MemoryKind = MemoryKind.FACT
+    created_at: datetime
+    updated_at: datetime
+    status: MemoryStatus = MemoryStatus.ACTIVE
+    superseded_by: str | None = None
+    source: str | None = Field(default=None, description="Where it came from, e.g. 'thread-1:4'.")
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+
+class Hit(BaseModel):
+    """A memory returned by search, with its score (higher is better; scale depends on the mode)."""
+
+    memory: Memory
+    score: float
+
+
+class NewMemory(BaseModel):
+    """An item for ``MemoryStore.add_many``."""
+
+    text: str
+    kind: MemoryKind | str = MemoryKind.FACT
+    metadata: dict[str, Any] | None = None
+    created_at: datetime | None = None
+    source: str | None = None
+
+
+def new_memory_id() -> str:
+    return uuid.uuid4().hex
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def as_utc(value: datetime, field: str = "created_at") -> datetime:
+    """Naive datetimes are taken as UTC so stored times always compare and round-trip."""
+    if not isinstance(value, datetime):
+        raise InvalidInputError(field, f"expected a datetime, got {type(value).__name__}")
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def check_user_id(user_id: object) -> str:
+    """A user id is a security boundary: reject anything ambiguous instead of normalising it."""
+    if not isinstance(user_id, str):
+        raise InvalidInputError("user_id", f"must be a string, got {type(user_id).__name__}")
+    if not user_id.strip():
+        raise InvalidInputError("user_id", "is empty", "pass a non-empty id such as 'alice'")
+    if user_id != user_id.strip():
+        raise InvalidInputError("user_id", "has leading or trailing whitespace", "strip it")
+    if len(user_id) > MAX_USER_ID_CHARS:
+        raise InvalidInputError("user_id", f"is {len(user_id)} characters, the limit is {MAX_USER_ID_CHARS}")
+    if not user_id.isprintable() or any(unicodedata.category(c) == "Cf" for c in user_id):
+        raise InvalidInputError(
+            "user_id", "contains non-printable characters", "use printable characters only"
+        )
+    return user_id
+
+
+def check_text(text: object, field: str = "text") -> str:
+    if not isinstance(text, str):
+        raise InvalidInputError(field, f"must be a string, got {type(text).__name__}")
+    if not text.strip():
+        raise InvalidInputError(field, "is empty or only whitespace", "give the text to remember")
+    size = len(text.encode("utf-8", errors="surrogatepass"))
+    if size > MAX_TEXT_BYTES:
+        raise InvalidInputError(field, f"is {size} bytes, the limit is {MAX_TEXT_BYTES} bytes", "split it up")
+    return text
+
+
+def check_kind(kind: object) -> MemoryKind:
+    try:
+        return MemoryKind(kind)
+    except ValueError:
+        allowed = ", ".join(k.value for k in MemoryKind)
+        raise InvalidInputError("kind", f"unknown kind {kind!r}", f"use one of: {allowed}") from None
+
+
+def check_metadata(metadata: object) -> dict[str, Any]:
+    if metadata is None:
+        return {}
+    if not isinstance(metadata, dict) or not all(isinstance(key, str) for key in metadata):
+        raise InvalidInputError("metadata", "must be a dict with string keys")
+    return dict(metadata)

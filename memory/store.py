@@ -1,0 +1,495 @@
+"""Per-user memory over Chroma: embedded on disk, or a Chroma server, with the same behaviour.
+
+Each user gets a collection of their own, named by a hash of the user id. There is therefore no
+query path that could reach another user's records: every call resolves the caller's collection
+first, and every record read back is checked to carry the caller's user id.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlparse
+
+import chromadb
+from chromadb.api.models.Collection import Collection
+from chromadb.errors import NotFoundError as ChromaNotFoundError
+
+from .codec import from_chroma, to_chroma
+from .embedder import Embedder, RapportEmbeddingFunction, get_embedder
+from .errors import InvalidInputError, NotFoundError, RapportError, StoreUnavailableError
+from .fusion import reciprocal_rank_fusion
+from .records import (
+    Hit,
+    Memory,
+    MemoryKind,
+    MemoryStatus,
+    NewMemory,
+    as_utc,
+    check_kind,
+    check_metadata,
+    check_text,
+    check_user_id,
+    new_memory_id,
+    utc_now,
+)
+from .user_records import Filter, UserRecords, record_filter
+
+SearchMode = Literal["dense", "bm25", "hybrid", "recency"]
+SEARCH_MODES: tuple[str, ...] = ("dense", "bm25", "hybrid", "recency")
+MAX_K = 1000
+COLLECTION_PREFIX = "rapport-user-"
+REMOTE_CACHE_TTL_S = 5.0  # other clients of a shared server may write; re-read a user's records this often
+
+
+def collection_name(user_id: str) -> str:
+    return COLLECTION_PREFIX + hashlib.sha256(user_id.encode("utf-8")).hexdigest()[:40]
+
+
+class MemoryStore:
+    """The user-scoped memory API: add, search, update, supersede, delete, forget, export, import."""
+
+    def __init__(
+        self, path: str | Path | None = None, url: str | None = None, embedder: Embedder | None = None
+    ) -> None:
+        if path is not None and url is not None:
+            raise InvalidInputError("url", "give either path or url, not both")
+        if path is None and url is None:
+            from agent.settings import Settings
+
+            settings = Settings()
+            url = settings.chroma_url
+            path = None if url else settings.chroma_path
+        self.embedder = embedder or get_embedder()
+        self.location = url or str(path)
+        self._remote = url is not None
+        self._client = _connect_http(url) if url else _open_persistent(Path(path))  # type: ignore[arg-type]
+        self._embedding_function = RapportEmbeddingFunction(self.embedder)
+        self._lock = threading.RLock()
+        self._records: dict[str, UserRecords] = {}
+        self.max_batch = int(self._client.get_max_batch_size())
+
+    # --- writing -------------------------------------------------------------------------------
+
+    def add(
+        self,
+        user_id: str,
+        text: str,
+        *,
+        kind: MemoryKind | str = MemoryKind.FACT,
+        metadata: dict[str, Any] | None = None,
+        created_at: datetime | None = None,
+        source: str | None = None,
+    ) -> Memory:
+        item = NewMemory(text=text, kind=kind, metadata=metadata, created_at=created_at, source=source)
+        return self.add_many(user_id, [item])[0]
+
+    def add_many(
+        self,
+        user_id: str,
+        items: Sequence[NewMemory | dict[str, Any] | str],
+        *,
+        embeddings: Sequence[Sequence[float]] | None = None,
+    ) -> list[Memory]:
+        """Add a batch in one write: after a crash the whole batch is there or none of it.
+
+        ``embeddings`` lets a caller that already has the vectors (a benchmark, a migration) skip encoding.
+        """
+        user_id = check_user_id(user_id)
+        if len(items) > self.max_batch:
+            raise InvalidInputError(
+                "items", f"{len(items)} items in one batch, the limit is {self.max_batch}", "split the batch"
+            )
+        now = utc_now()
+        memories = [_new_memory(user_id, _as_new_memory(item, i), now) for i, item in enumerate(items)]
+        if not memories:
+            return []
+        if embeddings is not None and len(embeddings) != len(memories):
+            raise InvalidInputError("embeddings", f"{len(embeddings)} vectors for {len(memories)} items")
+        vectors = embeddings if embeddings is not None else self.embedder.encode([m.text for m in memories])
+        self._write(user_id, memories, vectors, create=True)
+        return memories
+
+    def update(
+        self, user_id: str, memory_id: str, *, text: str | None = None, metadata: dict[str, Any] | None = None
+    ) -> Memory:
+        """Change a memory's text and/or replace its metadata; its id and history stay."""
+        old = self.get(user_id, memory_id)
+        changes: dict[str, Any] = {"updated_at": utc_now()}
+        if text is not None:
+            changes["text"] = check_text(text)
+        if metadata is not None:
+            changes["metadata"] = _json_metadata(metadata)
+        new = old.model_copy(update=changes)
+        self._write(user_id, [new], self.embedder.encode([new.text]))
+        return new
+
+    def supersede(self, user_id: str, memory_id: str, new_text: str) -> Memory:
+        """Replace a memory that is no longer true; the old one is kept, marked and linked to the new one."""
+        old = self.get(user_id, memory_id)
+        if old.status is MemoryStatus.SUPERSEDED:
+            raise InvalidInputError(
+                "memory_id", f"{memory_id!r} is already superseded by {old.superseded_by!r}"
+            )
+        now = utc_now()
+        new = Memory(
+            id=new_memory_id(),
+            user_id=old.user_id,
+            text=check_text(new_text, "new_text"),
+            kind=old.kind,
+            created_at=now,
+            updated_at=now,
+            source=old.source,
+            metadata={**old.metadata, "supersedes": old.id},
+        )
+        retired = old.model_copy(
+            update={"status": MemoryStatus.SUPERSEDED, "superseded_by": new.id, "updated_at": now}
+        )
+        self._write(
+            user_id, [new, retired], self.embedder.encode([new.text, retired.text])
+        )  # one atomic write
+        return new
+
+    def delete(self, user_id: str, memory_id: str) -> None:
+        self.get(user_id, memory_id)
+        with self._lock:
+            self._collection(user_id).delete(ids=[memory_id])
+            self._user_records(user_id).remove([memory_id])
+
+    def forget(self, user_id: str) -> int:
+        """Remove every record of this user; returns how many there were. Nobody else's data is touched."""
+        user_id = check_user_id(user_id)
+        with self._lock:
+            collection = self._collection(user_id, create=False)
+            self._records.pop(user_id, None)
+            if collection is None:
+                return 0
+            count = collection.count()
+            self._client.delete_collection(collection.name)
+            return count
+
+    def import_records(self, user_id: str, records: str | Iterable[Memory | dict[str, Any] | str]) -> int:
+        """Load exported records (JSON Lines text, lines, dicts or ``Memory``) into this user, ids kept.
+
+        Records are written in batches of at most ``max_batch``; an existing id is overwritten.
+        """
+        user_id = check_user_id(user_id)
+        memories = [
+            _parse_record(user_id, record, line) for line, record in enumerate(_record_items(records), 1)
+        ]
+        for start in range(0, len(memories), self.max_batch):
+            batch = memories[start : start + self.max_batch]
+            self._write(user_id, batch, self.embedder.encode([m.text for m in batch]), create=True)
+        return len(memories)
+
+    # --- reading -------------------------------------------------------------------------------
+
+    def get(self, user_id: str, memory_id: str) -> Memory:
+        user_id = check_user_id(user_id)
+        if not isinstance(memory_id, str) or not memory_id:
+            raise InvalidInputError("memory_id", "must be a non-empty string")
+        memory = self._user_records(user_id).by_id.get(memory_id)
+        if memory is None:
+            raise NotFoundError("memory_id", memory_id)
+        return memory
+
+    def list(
+        self,
+        user_id: str,
+        *,
+        kind: MemoryKind | str | None = None,
+        include_superseded: bool = False,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[Memory]:
+        """The user's memories, newest first."""
+        user_id = check_user_id(user_id)
+        _check_count("limit", limit, minimum=0)
+        _check_count("offset", offset, minimum=0)
+        kinds = [check_kind(kind)] if kind is not None else None
+        newest = self._user_records(user_id).newest_first(record_filter(kinds, include_superseded))
+        return newest[offset : offset + limit]
+
+    def count(self, user_id: str) -> int:
+        return len(self._user_records(check_user_id(user_id)))
+
+    def export(self, user_id: str) -> str:
+        """All of the user's records, superseded ones included, as JSON Lines, oldest first."""
+        records = self._user_records(check_user_id(user_id)).by_id.values()
+        ordered = sorted(records, key=lambda m: (m.created_at, m.id))
+        return "".join(m.model_dump_json() + "\n" for m in ordered)
+
+    def users(self) -> list[str]:
+        """Ids of the users that have a collection in this store."""
+        users = []
+        for collection in self._client.list_collections():
+            if collection.name.startswith(COLLECTION_PREFIX):
+                users.append(str((collection.metadata or {}).get("rapport_user_id", "")))
+        return sorted(u for u in users if u)
+
+    def search(
+        self,
+        user_id: str,
+        query: str,
+        *,
+        k: int = 10,
+        mode: SearchMode = "hybrid",
+        kinds: Iterable[MemoryKind | str] | None = None,
+        include_superseded: bool = False,
+    ) -> list[Hit]:
+        """The user's memories that best answer ``query``, best first.
+
+        Modes: ``dense`` (cosine of MiniLM embeddings), ``bm25`` (keywords), ``hybrid`` (reciprocal-rank
+        fusion of both, the default), ``recency`` (newest first, the query is ignored).
+        """
+        user_id = check_user_id(user_id)
+        _check_count("k", k, minimum=1, maximum=MAX_K)
+        if mode not in SEARCH_MODES:
+            raise InvalidInputError(
+                "mode", f"unknown search mode {mode!r}", f"use one of: {', '.join(SEARCH_MODES)}"
+            )
+        if mode != "recency":
+            query = check_text(query, "query")
+        wanted = [check_kind(kind) for kind in kinds] if kinds else None
+        keep = record_filter(wanted, include_superseded)
+        where = _where(wanted, include_superseded)
+        records = self._user_records(user_id)
+        if mode == "recency":
+            newest = records.newest_first(keep)[:k]
+            return [Hit(memory=m, score=1.0 / (rank + 1)) for rank, m in enumerate(newest)]
+        if mode == "bm25":
+            return [Hit(memory=m, score=s) for m, s in records.keyword_ranking(query, keep, k)]
+        if mode == "dense":
+            return [
+                Hit(memory=m, score=s)
+                for m, s in self._dense_ranking(user_id, records, query, keep, where, k)
+            ]
+        depth = max(50, 5 * k)
+        dense = self._dense_ranking(user_id, records, query, keep, where, depth)
+        keyword = records.keyword_ranking(query, keep, depth)
+        fused = reciprocal_rank_fusion([[m.id for m, _ in dense], [m.id for m, _ in keyword]])
+        return [Hit(memory=records.by_id[memory_id], score=score) for memory_id, score in fused[:k]]
+
+    def close(self) -> None:
+        """Drop in-process caches; data is already on disk (or on the server)."""
+        with self._lock:
+            self._records.clear()
+
+    def __enter__(self) -> MemoryStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- internals -----------------------------------------------------------------------------
+
+    def _dense_ranking(
+        self,
+        user_id: str,
+        records: UserRecords,
+        query: str,
+        keep: Filter,
+        where: dict[str, Any] | None,
+        depth: int,
+    ) -> list[tuple[Memory, float]]:
+        eligible = len(records.select(keep))
+        if eligible == 0:
+            return []
+        collection = self._collection(user_id, create=False)
+        if collection is None:
+            return []
+        if eligible == len(records):
+            where = None  # nothing to exclude: an unfiltered query is several times faster
+        result = collection.query(
+            query_embeddings=self.embedder.encode([query]),
+            n_results=min(depth, eligible),
+            where=where,
+            include=["distances"],
+        )
+        ranked = []
+        for memory_id, distance in zip(result["ids"][0], result["distances"][0], strict=True):
+            memory = records.by_id.get(memory_id)
+            if memory is not None and keep(memory):
+                ranked.append((memory, 1.0 - float(distance)))
+        return ranked
+
+    def _write(self, user_id: str, memories: list[Memory], vectors: Any, *, create: bool = False) -> None:
+        rows = [to_chroma(m) for m in memories]
+        with self._lock:
+            collection = self._collection(user_id, create=create)
+            if collection is None:
+                raise NotFoundError("user_id", user_id)
+            collection.upsert(
+                ids=[r[0] for r in rows],
+                documents=[r[1] for r in rows],
+                metadatas=[r[2] for r in rows],
+                embeddings=[list(map(float, v)) for v in vectors],
+            )
+            self._user_records(user_id).put(memories)
+
+    def _collection(self, user_id: str, *, create: bool = False) -> Collection | None:
+        name = collection_name(user_id)
+        try:
+            if create:
+                collection = self._client.get_or_create_collection(
+                    name,
+                    metadata={"rapport_user_id": user_id},
+                    embedding_function=self._embedding_function,
+                    configuration={"hnsw": {"space": "cosine"}},
+                )
+            else:
+                collection = self._client.get_collection(name, embedding_function=self._embedding_function)
+        except ChromaNotFoundError:
+            return None
+        except Exception as error:  # connection failures surface as many types
+            raise StoreUnavailableError(
+                f"cannot reach the memory store at {self.location}: {error}"
+            ) from error
+        if (collection.metadata or {}).get("rapport_user_id") != user_id:
+            raise RapportError(f"collection {name} belongs to another user id; refusing to use it")
+        return collection
+
+    def _user_records(self, user_id: str) -> UserRecords:
+        with self._lock:
+            records = self._records.get(user_id)
+            if records is not None and not self._stale(records):
+                return records
+            collection = self._collection(user_id, create=False)
+            records = UserRecords(self._read_all(collection, user_id) if collection is not None else [])
+            self._records[user_id] = records
+            return records
+
+    def _stale(self, records: UserRecords) -> bool:
+        return self._remote and time.monotonic() - records.loaded_at > REMOTE_CACHE_TTL_S
+
+    def _read_all(self, collection: Collection, user_id: str) -> Iterator[Memory]:
+        page = 5000
+        for offset in range(0, collection.count(), page):
+            batch = collection.get(limit=page, offset=offset, include=["documents", "metadatas"])
+            for memory_id, document, fields in zip(
+                batch["ids"], batch["documents"], batch["metadatas"], strict=True
+            ):
+                memory = from_chroma(memory_id, document, fields)
+                if memory.user_id != user_id:  # defence in depth: never hand out a foreign record
+                    raise RapportError(f"record {memory_id} in {collection.name} is not {user_id!r}'s")
+                yield memory
+
+
+def _where(kinds: Sequence[MemoryKind] | None, include_superseded: bool) -> dict[str, Any] | None:
+    """The Chroma filter matching ``record_filter(kinds, include_superseded)``."""
+    clauses: list[dict[str, Any]] = []
+    if kinds:
+        clauses.append({"kind": {"$in": [kind.value for kind in kinds]}})
+    if not include_superseded:
+        clauses.append({"status": MemoryStatus.ACTIVE.value})
+    if len(clauses) > 1:
+        return {"$and": clauses}
+    return clauses[0] if clauses else None
+
+
+def _open_persistent(path: Path) -> chromadb.ClientAPI:
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(
+            path=str(path), settings=chromadb.Settings(anonymized_telemetry=False)
+        )
+    except Exception as error:
+        raise StoreUnavailableError(f"cannot open the memory store at {path}: {error}") from error
+
+
+def _connect_http(url: str) -> chromadb.ClientAPI:
+    parsed = urlparse(url)
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        raise InvalidInputError("RAPPORT_CHROMA_URL", f"{url!r} is not a URL", "use http://host:port")
+    try:
+        return chromadb.HttpClient(
+            host=parsed.hostname,
+            port=parsed.port or (443 if parsed.scheme == "https" else 8000),
+            ssl=parsed.scheme == "https",
+            settings=chromadb.Settings(anonymized_telemetry=False),
+        )
+    except Exception as error:
+        raise StoreUnavailableError(f"cannot reach the Chroma server at {url}: {error}") from error
+
+
+def _check_count(field: str, value: object, *, minimum: int, maximum: int | None = None) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+        raise InvalidInputError(field, f"must be an integer >= {minimum}, got {value!r}")
+    if maximum is not None and value > maximum:
+        raise InvalidInputError(field, f"must be at most {maximum}, got {value}")
+
+
+def _json_metadata(metadata: object, field: str = "metadata") -> dict[str, Any]:
+    checked = check_metadata(metadata)
+    try:
+        json.dumps(checked, allow_nan=False)
+    except (TypeError, ValueError) as error:
+        raise InvalidInputError(field, f"is not JSON-serialisable: {error}") from None
+    return checked
+
+
+def _as_new_memory(item: NewMemory | dict[str, Any] | str, index: int) -> NewMemory:
+    if isinstance(item, NewMemory):
+        return item
+    if isinstance(item, str):
+        return NewMemory(text=item)
+    if isinstance(item, dict):
+        try:
+            return NewMemory.model_validate(item)
+        except ValueError as error:
+            raise InvalidInputError(f"items[{index}]", str(error).splitlines()[0]) from None
+    raise InvalidInputError(
+        f"items[{index}]", f"expected text, a dict or NewMemory, got {type(item).__name__}"
+    )
+
+
+def _new_memory(user_id: str, item: NewMemory, now: datetime) -> Memory:
+    created = as_utc(item.created_at) if item.created_at is not None else now
+    return Memory(
+        id=new_memory_id(),
+        user_id=user_id,
+        text=check_text(item.text),
+        kind=check_kind(item.kind),
+        created_at=created,
+        updated_at=created,
+        source=item.source,
+        metadata=_json_metadata(item.metadata),
+    )
+
+
+def _record_items(
+    records: str | Iterable[Memory | dict[str, Any] | str],
+) -> Iterator[Memory | dict[str, Any] | str]:
+    if isinstance(records, str):
+        yield from (line for line in records.splitlines() if line.strip())
+    else:
+        yield from records
+
+
+def _parse_record(user_id: str, record: Memory | dict[str, Any] | str, line: int) -> Memory:
+    try:
+        if isinstance(record, Memory):
+            memory = record
+        elif isinstance(record, str):
+            memory = Memory.model_validate_json(record)
+        else:
+            memory = Memory.model_validate(record)
+    except ValueError as error:
+        raise InvalidInputError(
+            f"records line {line}", str(error).splitlines()[0], "pass lines of export()"
+        ) from None
+    check_text(memory.text, f"records line {line}: text")
+    return memory.model_copy(
+        update={
+            "user_id": user_id,
+            "created_at": as_utc(memory.created_at),
+            "updated_at": as_utc(memory.updated_at),
+            "metadata": _json_metadata(memory.metadata, f"records line {line}: metadata"),
+        }
+    )

@@ -1,0 +1,74 @@
+"""An in-process mirror of one user's records, kept in step with every write through the store.
+
+It serves ``get``/``list``/recency without a round trip and holds the user's BM25 index, which is
+rebuilt lazily after a write (building is cheap; re-reading the collection is not).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+
+import numpy as np
+
+from .keyword import KeywordIndex
+from .records import Memory, MemoryKind, MemoryStatus
+
+Filter = Callable[[Memory], bool]
+
+
+def record_filter(kinds: Iterable[MemoryKind] | None, include_superseded: bool) -> Filter:
+    wanted = set(kinds) if kinds else None
+
+    def keep(memory: Memory) -> bool:
+        if not include_superseded and memory.status is not MemoryStatus.ACTIVE:
+            return False
+        return wanted is None or memory.kind in wanted
+
+    return keep
+
+
+class UserRecords:
+    def __init__(self, memories: Iterable[Memory]) -> None:
+        self.by_id: dict[str, Memory] = {m.id: m for m in memories}
+        self.loaded_at = time.monotonic()
+        self._keyword: tuple[list[str], KeywordIndex] | None = None
+
+    def __len__(self) -> int:
+        return len(self.by_id)
+
+    def put(self, memories: Iterable[Memory]) -> None:
+        for memory in memories:
+            self.by_id[memory.id] = memory
+        self._keyword = None
+
+    def remove(self, memory_ids: Iterable[str]) -> None:
+        for memory_id in memory_ids:
+            self.by_id.pop(memory_id, None)
+        self._keyword = None
+
+    def select(self, keep: Filter) -> list[Memory]:
+        return [m for m in self.by_id.values() if keep(m)]
+
+    def newest_first(self, keep: Filter) -> list[Memory]:
+        return sorted(self.select(keep), key=lambda m: (m.created_at, m.id), reverse=True)
+
+    def keyword_ranking(self, query: str, keep: Filter, depth: int) -> list[tuple[Memory, float]]:
+        """BM25 matches (score > 0) that pass ``keep``, best first, at most ``depth``."""
+        if self._keyword is None:
+            ids = list(self.by_id)
+            self._keyword = (ids, KeywordIndex([self.by_id[i].text for i in ids]))
+        ids, index = self._keyword
+        scores = index.scores(query)
+        order = np.argsort(-scores, kind="stable")
+        ranked: list[tuple[Memory, float]] = []
+        for position in order:
+            score = float(scores[position])
+            if score <= 0.0:
+                break
+            memory = self.by_id[ids[position]]
+            if keep(memory):
+                ranked.append((memory, score))
+                if len(ranked) >= depth:
+                    break
+        return ranked

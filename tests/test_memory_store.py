@@ -1,0 +1,167 @@
+"""Behaviour of the memory store, run against embedded Chroma and a real Chroma server."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from memory import Hit, Memory, MemoryKind, MemoryStatus, MemoryStore, NotFoundError
+
+FACTS = [
+    "I work as a nurse at the Charité hospital in Berlin",
+    "My sister Anna lives in Lisbon with her two cats",
+    "I am allergic to peanuts",
+    "My favourite film is Spirited Away",
+    "I play the cello in a community orchestra on Tuesdays",
+    "I'm training for the Berlin marathon in September",
+]
+
+
+def texts(hits: list[Hit]) -> list[str]:
+    return [hit.memory.text for hit in hits]
+
+
+def test_add_returns_a_complete_record(store: MemoryStore) -> None:
+    when = datetime(2024, 5, 1, 12, 30, tzinfo=UTC)
+    memory = store.add("alice", "I love hiking", kind="preference", metadata={"mood": "happy", "n": 3}, created_at=when)
+    assert isinstance(memory, Memory)
+    assert (memory.user_id, memory.text, memory.kind, memory.status) == (
+        "alice",
+        "I love hiking",
+        MemoryKind.PREFERENCE,
+        MemoryStatus.ACTIVE,
+    )
+    assert memory.created_at == when and memory.updated_at == when
+    assert store.get("alice", memory.id) == memory
+
+
+def test_add_many_writes_all_items_in_order(store: MemoryStore) -> None:
+    added = store.add_many("alice", FACTS[:3] + [{"text": FACTS[3], "kind": "preference"}])
+    assert [m.text for m in added] == FACTS[:4]
+    assert added[3].kind is MemoryKind.PREFERENCE
+    assert store.count("alice") == 4
+    assert len({m.id for m in added}) == 4
+
+
+@pytest.mark.parametrize(
+    ("mode", "query", "expected"),
+    [
+        ("dense", "Which instrument do I play?", FACTS[4]),
+        ("bm25", "cello orchestra", FACTS[4]),
+        ("hybrid", "Where do I work as a nurse?", FACTS[0]),
+        ("hybrid", "peanuts", FACTS[2]),
+        ("dense", "Where does my sibling live?", FACTS[1]),
+    ],
+)
+def test_search_finds_the_answering_memory_first(store: MemoryStore, mode: str, query: str, expected: str) -> None:
+    store.add_many("alice", FACTS)
+    hits = store.search("alice", query, k=3, mode=mode)
+    assert hits and hits[0].memory.text == expected
+    assert all(hits[i].score >= hits[i + 1].score for i in range(len(hits) - 1))
+
+
+def test_bm25_returns_only_keyword_matches(store: MemoryStore) -> None:
+    store.add_many("alice", FACTS)
+    assert texts(store.search("alice", "zeppelin xylophone", mode="bm25")) == []
+    assert texts(store.search("alice", "Berlin", mode="bm25", k=10)) == sorted(
+        [FACTS[0], FACTS[5]], key=texts(store.search("alice", "Berlin", mode="bm25")).index
+    )
+
+
+def test_recency_orders_by_creation_time(store: MemoryStore) -> None:
+    start = datetime(2023, 1, 1, tzinfo=UTC)
+    store.add_many("alice", [{"text": t, "created_at": start + timedelta(days=i)} for i, t in enumerate(FACTS)])
+    assert texts(store.search("alice", "", mode="recency", k=3)) == FACTS[::-1][:3]
+
+
+def test_kind_filter_limits_search(store: MemoryStore) -> None:
+    store.add_many("alice", FACTS)
+    store.add("alice", "I prefer window seats on trains", kind="preference")
+    hits = store.search("alice", "Berlin hospital nurse", kinds=["preference"], k=5, mode="dense")
+    assert texts(hits) == ["I prefer window seats on trains"]
+
+
+def test_supersede_keeps_history_and_prefers_the_current_fact(store: MemoryStore) -> None:
+    old = store.add("alice", "I live in Paris", kind="fact")
+    store.add_many("alice", FACTS)
+    new = store.supersede("alice", old.id, "I moved from Paris to Berlin")
+    retired = store.get("alice", old.id)
+    assert retired.status is MemoryStatus.SUPERSEDED and retired.superseded_by == new.id
+    assert new.metadata["supersedes"] == old.id and new.status is MemoryStatus.ACTIVE
+    for mode in ("dense", "bm25", "hybrid", "recency"):
+        found = texts(store.search("alice", "where do I live? Paris", k=10, mode=mode))
+        assert "I live in Paris" not in found, mode
+    with_history = texts(store.search("alice", "live Paris", k=10, mode="bm25", include_superseded=True))
+    assert "I live in Paris" in with_history
+    assert [m.id for m in store.list("alice", include_superseded=True) if m.status == "superseded"] == [old.id]
+
+
+def test_update_changes_text_metadata_and_search(store: MemoryStore) -> None:
+    memory = store.add("alice", "I drink my coffee black")
+    updated = store.update("alice", memory.id, text="I drink green tea, never coffee", metadata={"edited": True})
+    assert updated.id == memory.id and updated.created_at == memory.created_at
+    assert updated.updated_at > memory.updated_at
+    assert store.get("alice", memory.id).metadata == {"edited": True}
+    assert texts(store.search("alice", "green tea", mode="bm25")) == ["I drink green tea, never coffee"]
+
+
+def test_delete_removes_from_every_path(store: MemoryStore) -> None:
+    kept, gone = store.add_many("alice", ["I like jazz", "I like techno"])
+    store.delete("alice", gone.id)
+    with pytest.raises(NotFoundError):
+        store.get("alice", gone.id)
+    assert [m.id for m in store.list("alice")] == [kept.id]
+    for mode in ("dense", "bm25", "hybrid"):
+        assert gone.id not in [h.memory.id for h in store.search("alice", "techno", mode=mode)]
+
+
+def test_list_pages_newest_first(store: MemoryStore) -> None:
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    store.add_many("alice", [{"text": f"fact number {i}", "created_at": start + timedelta(hours=i)} for i in range(25)])
+    first = store.list("alice", limit=10)
+    second = store.list("alice", limit=10, offset=10)
+    assert [m.text for m in first] == [f"fact number {i}" for i in range(24, 14, -1)]
+    assert [m.text for m in second] == [f"fact number {i}" for i in range(14, 4, -1)]
+    assert store.list("alice", kind="preference") == []
+
+
+def test_forget_removes_everything_of_one_user_only(store: MemoryStore) -> None:
+    store.add_many("alice", FACTS)
+    store.add_many("bob", ["Bob likes sailing"])
+    assert store.forget("alice") == len(FACTS)
+    assert store.list("alice") == [] and store.search("alice", "nurse") == []
+    assert texts(store.search("bob", "sailing")) == ["Bob likes sailing"]
+    assert store.forget("alice") == 0
+    assert store.users() == ["bob"]
+
+
+def test_export_import_round_trip_is_exact(store: MemoryStore) -> None:
+    store.add("alice", "I live in Paris", metadata={"nested": {"a": [1, 2.5, None]}, "unicode": "café ☕"})
+    first = store.add("alice", "Unicode: 日本語テキスト", kind="event", source="thread-1:3")
+    store.supersede("alice", first.id, "Unicode: 한국어 텍스트")
+    exported = store.export("alice")
+    assert len(exported.splitlines()) == 3
+    assert all(json.loads(line)["user_id"] == "alice" for line in exported.splitlines())
+    store.forget("alice")
+    assert store.import_records("alice", exported) == 3
+    assert store.export("alice") == exported
+    assert store.import_records("alice", exported.splitlines()) == 3  # importing again overwrites, no duplicates
+    assert store.export("alice") == exported
+
+
+def test_records_survive_reopening_the_folder(tmp_path, embedder) -> None:
+    import subprocess
+    import sys
+
+    path = tmp_path / "chroma"
+    script = (
+        "import sys; from memory import MemoryStore; s = MemoryStore(path=sys.argv[1]); "
+        "s.add('alice', 'I keep bees on my balcony', kind='preference'); print(s.count('alice'))"
+    )
+    written = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True, text=True, check=True)
+    assert written.stdout.strip() == "1"
+    reopened = MemoryStore(path=path, embedder=embedder)
+    hits = reopened.search("alice", "What hobby involves insects?", mode="dense")
+    assert texts(hits) == ["I keep bees on my balcony"] and hits[0].memory.kind is MemoryKind.PREFERENCE
