@@ -9,13 +9,15 @@ import numpy as np
 import Stemmer
 from bm25s.tokenization import Tokenizer
 
+TOKEN_PATTERN = r"(?u)\b\w+\b"  # bm25s drops one-character tokens by default; "item 7" needs the 7
+
 
 class KeywordIndex:
     """An immutable BM25 index; rebuild it when the texts change (cheap: about 1 ms per 1,000 texts)."""
 
     def __init__(self, texts: Sequence[str]) -> None:
         self.size = len(texts)
-        self._tokenizer = Tokenizer(stemmer=Stemmer.Stemmer("english"), stopwords="en")
+        self._tokenizer = Tokenizer(stemmer=Stemmer.Stemmer("english"), stopwords="en", splitter=TOKEN_PATTERN)
         self._bm25: bm25s.BM25 | None = None
         if texts:
             corpus = self._tokenizer.tokenize(list(texts), return_as="ids", show_progress=False)

@@ -20,6 +20,7 @@ from urllib.parse import urlparse
 import chromadb
 from chromadb.api.models.Collection import Collection
 from chromadb.errors import NotFoundError as ChromaNotFoundError
+from pydantic import ValidationError
 
 from .codec import from_chroma, to_chroma
 from .embedder import Embedder, RapportEmbeddingFunction, get_embedder
@@ -87,7 +88,7 @@ class MemoryStore:
         created_at: datetime | None = None,
         source: str | None = None,
     ) -> Memory:
-        item = NewMemory(text=text, kind=kind, metadata=metadata, created_at=created_at, source=source)
+        item = {"text": text, "kind": kind, "metadata": metadata, "created_at": created_at, "source": source}
         return self.add_many(user_id, [item])[0]
 
     def add_many(
@@ -438,15 +439,15 @@ def _as_new_memory(item: NewMemory | dict[str, Any] | str, index: int) -> NewMem
     if isinstance(item, NewMemory):
         return item
     if isinstance(item, str):
-        return NewMemory(text=item)
-    if isinstance(item, dict):
-        try:
-            return NewMemory.model_validate(item)
-        except ValueError as error:
-            raise InvalidInputError(f"items[{index}]", str(error).splitlines()[0]) from None
-    raise InvalidInputError(
-        f"items[{index}]", f"expected text, a dict or NewMemory, got {type(item).__name__}"
-    )
+        item = {"text": item}
+    if not isinstance(item, dict):
+        raise InvalidInputError(f"items[{index}]", f"expected text, a dict or NewMemory, got {type(item).__name__}")
+    try:
+        return NewMemory.model_validate(item)
+    except ValidationError as error:
+        first = error.errors()[0]
+        field = str(first["loc"][0]) if first["loc"] else f"items[{index}]"
+        raise InvalidInputError(field, f"{first['msg']} (item {index})") from None
 
 
 def _new_memory(user_id: str, item: NewMemory, now: datetime) -> Memory:

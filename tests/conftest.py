@@ -58,7 +58,8 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         except OSError:
             if process.poll() is not None or time.monotonic() > deadline:
                 process.kill()
-                raise RuntimeError(f"chroma server did not start: {(folder / 'server.log').read_text()[-2000:]}")
+                log_tail = (folder / "server.log").read_text()[-2000:]
+                raise RuntimeError(f"chroma server did not start: {log_tail}") from None
             time.sleep(0.2)
     yield url
     process.terminate()
@@ -81,3 +82,14 @@ def store(request: pytest.FixtureRequest, tmp_path: Path, embedder: Embedder) ->
         for user_id in memory_store.users():
             memory_store.forget(user_id)
     memory_store.close()
+
+
+@pytest.fixture(scope="session")
+def local_model():  # -> agent.llm.local.LocalModel; imported lazily so fast tests never load llama.cpp
+    """The embedded chat model, loaded once per session; a small context keeps overflow tests quick."""
+    from agent.llm.local import LocalModel
+    from agent.settings import Settings
+
+    model = LocalModel(cache_dir=Settings().cache_dir, n_ctx=1024)
+    model.load()
+    return model
