@@ -16,6 +16,10 @@ def _default_data_dir() -> Path:
     return Path("~/.local/share/rapport").expanduser()
 
 
+def _default_cache_dir() -> Path:
+    return Path("~/.cache/rapport").expanduser()
+
+
 class Settings(BaseSettings):
     """Where Rapport keeps its data and which chat model it talks to."""
 
@@ -29,6 +33,17 @@ class Settings(BaseSettings):
     llm_base_url: str | None = None
     llm_api_key: str | None = None
     llm_model: str | None = None
+    cache_dir: Path = Field(
+        default_factory=_default_cache_dir, description="Rebuildable files: the local model's weights."
+    )
+    llm_model_path: Path | None = Field(
+        default=None, description="A GGUF file for the local provider; unset means the bundled Gemma 3 270M."
+    )
+    llm_threads: int | None = Field(
+        default=None, ge=1, description="CPU threads for the local model; unset means one per core."
+    )
+    llm_context: int = Field(default=2048, ge=256, description="Context window of the local model, tokens.")
+    llm_batch: int = Field(default=512, ge=8, description="Prompt tokens the local model evaluates per step.")
 
     @property
     def chroma_path(self) -> Path:

@@ -15,9 +15,22 @@ def register(commands: argparse._SubParsersAction) -> None:
     memory.add_argument("--queries", type=int, default=200)
     memory.set_defaults(handler=_bench_memory)
 
+    model = targets.add_parser("model", help="embedded chat model: load, prefill, generation and scoring speed")
+    model.add_argument("--threads", type=int, default=None, help="CPU threads (default: RAPPORT_LLM_THREADS or all)")
+    model.add_argument("--batch", type=int, default=None, help="prompt batch size (default: RAPPORT_LLM_BATCH)")
+    model.add_argument("--repeats", type=int, default=3, help="repeats per measurement; medians are reported")
+    model.set_defaults(handler=_bench_model)
+
 
 def _bench_memory(args: argparse.Namespace) -> int:
     from evals.bench.memory import run
 
     run(sizes=[int(s) for s in args.sizes.split(",")], users=args.users, queries=args.queries)
+    return 0
+
+
+def _bench_model(args: argparse.Namespace) -> int:
+    from evals.bench.model import run
+
+    run(threads=args.threads, batch=args.batch, repeats=args.repeats)
     return 0

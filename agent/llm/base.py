@@ -1,0 +1,94 @@
+"""The chat-model protocol every provider implements, and the message type at its boundary.
+
+Kept tiny on purpose: the agent graph, the LaMP harness and memory extraction depend only on this,
+so a local base model and an OpenAI-compatible server are interchangeable behind it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Literal, Protocol, TypeVar, runtime_checkable
+
+from pydantic import BaseModel, ConfigDict
+
+Role = Literal["system", "user", "assistant", "tool"]
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+class Message(BaseModel):
+    """One turn of a conversation."""
+
+    model_config = ConfigDict(frozen=True)
+
+    role: Role
+    content: str
+
+
+@runtime_checkable
+class ChatModel(Protocol):
+    """What Rapport needs from a language model.
+
+    Chat-level calls take messages; ``generate``/``stream_text`` are the raw completion level that
+    base models are good at (patterns, few-shot). ``score`` is how classification is done: compare
+    the likelihood of each option instead of parsing free text.
+    """
+
+    supports_tools: bool
+
+    def complete(
+        self,
+        messages: Sequence[Message],
+        *,
+        max_tokens: int = 256,
+        stop: Sequence[str] | None = None,
+        temperature: float = 0.0,
+    ) -> str:
+        """The assistant's next reply, whole."""
+        ...
+
+    def stream(
+        self,
+        messages: Sequence[Message],
+        *,
+        max_tokens: int = 256,
+        stop: Sequence[str] | None = None,
+        temperature: float = 0.0,
+    ) -> Iterator[str]:
+        """The assistant's next reply in pieces; joined they equal ``complete``'s text."""
+        ...
+
+    def complete_json(
+        self,
+        messages: Sequence[Message],
+        schema: type[ModelT],
+        *,
+        max_tokens: int = 256,
+    ) -> ModelT:
+        """A reply parsed into ``schema``; raises ``LLMOutputError`` when no valid object comes back."""
+        ...
+
+    def score(self, prompt: str, options: Sequence[str]) -> list[float]:
+        """Log-probability of each option as the continuation of ``prompt`` (higher is likelier)."""
+        ...
+
+    def generate(
+        self,
+        prompt: str,
+        *,
+        max_tokens: int = 256,
+        stop: Sequence[str] | None = None,
+        temperature: float = 0.0,
+    ) -> str:
+        """Raw completion of ``prompt``."""
+        ...
+
+    def stream_text(
+        self,
+        prompt: str,
+        *,
+        max_tokens: int = 256,
+        stop: Sequence[str] | None = None,
+        temperature: float = 0.0,
+    ) -> Iterator[str]:
+        """Raw completion of ``prompt``, streamed."""
+        ...

@@ -1,0 +1,40 @@
+"""JSON replies from a small model: the prompt that asks for one, and strict parsing into pydantic.
+
+Kept apart from any runtime so every provider parses and reports failures the same way.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from .errors import LLMOutputError
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+def schema_text(schema: type[BaseModel]) -> str:
+    """The JSON schema of ``schema``, compact, for the prompt."""
+    return json.dumps(schema.model_json_schema(), separators=(",", ":"))
+
+
+def parse_reply(text: str, schema: type[ModelT]) -> ModelT:
+    """The first JSON object in ``text`` validated into ``schema``.
+
+    Text around the object is tolerated (base models like to add a sentence); anything else —
+    no object, broken JSON, wrong fields — raises ``LLMOutputError`` carrying the raw reply.
+    """
+    start = text.find("{")
+    if start < 0:
+        raise LLMOutputError(f"the model's reply holds no JSON object for {schema.__name__}", raw=text)
+    try:
+        value, _ = json.JSONDecoder().raw_decode(text[start:])
+    except json.JSONDecodeError as error:
+        raise LLMOutputError(f"the model's reply is not valid JSON ({error.msg})", raw=text) from None
+    try:
+        return schema.model_validate(value)
+    except ValidationError as error:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'object'}: {e['msg']}" for e in error.errors())
+        raise LLMOutputError(f"the model's JSON does not fit {schema.__name__}: {problems}", raw=text) from None
