@@ -28,6 +28,8 @@ def to_chroma(memory: Memory) -> tuple[str, str, dict[str, Any]]:
         fields["superseded_by"] = memory.superseded_by
     if memory.source:
         fields["source"] = memory.source
+    if memory.context:
+        fields["context"] = memory.context
     return memory.id, memory.text, fields
 
 
@@ -42,5 +44,6 @@ def from_chroma(memory_id: str, document: str, fields: Mapping[str, Any]) -> Mem
         updated_at=datetime.fromisoformat(fields["updated_at"]),
         superseded_by=fields.get("superseded_by"),
         source=fields.get("source"),
+        context=fields.get("context"),
         metadata=json.loads(fields.get("meta_json") or "{}"),
     )

@@ -47,6 +47,10 @@ class Memory(BaseModel):
     status: MemoryStatus = MemoryStatus.ACTIVE
     superseded_by: str | None = None
     source: str | None = Field(default=None, description="Where it came from, e.g. 'thread-1:4'.")
+    context: str | None = Field(
+        default=None,
+        description="Text around the memory (the turn it answers, its date) that keyword search also matches.",
+    )
     metadata: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -65,6 +69,7 @@ class NewMemory(BaseModel):
     metadata: dict[str, Any] | None = None
     created_at: datetime | None = None
     source: str | None = None
+    context: str | None = None
 
 
 def new_memory_id() -> str:
@@ -93,9 +98,7 @@ def check_user_id(user_id: object) -> str:
     if len(user_id) > MAX_USER_ID_CHARS:
         raise InvalidInputError("user_id", f"is {len(user_id)} characters, the limit is {MAX_USER_ID_CHARS}")
     if not user_id.isprintable() or any(unicodedata.category(c) == "Cf" for c in user_id):
-        raise InvalidInputError(
-            "user_id", "contains non-printable characters", "use printable characters only"
-        )
+        raise InvalidInputError("user_id", "contains non-printable characters", "use printable characters only")
     return user_id
 
 
@@ -108,6 +111,13 @@ def check_text(text: object, field: str = "text") -> str:
     if size > MAX_TEXT_BYTES:
         raise InvalidInputError(field, f"is {size} bytes, the limit is {MAX_TEXT_BYTES} bytes", "split it up")
     return text
+
+
+def check_context(context: object) -> str | None:
+    """Optional search context: empty means none; otherwise the same limits as text."""
+    if context is None or (isinstance(context, str) and not context.strip()):
+        return None
+    return check_text(context, "context")
 
 
 def check_kind(kind: object) -> MemoryKind:

@@ -28,6 +28,11 @@ def record_filter(kinds: Iterable[MemoryKind] | None, include_superseded: bool) 
     return keep
 
 
+def keyword_text(memory: Memory) -> str:
+    """What BM25 matches: the memory and its context (dense search embeds the memory alone)."""
+    return f"{memory.context}\n{memory.text}" if memory.context else memory.text
+
+
 class UserRecords:
     def __init__(self, memories: Iterable[Memory]) -> None:
         self.by_id: dict[str, Memory] = {m.id: m for m in memories}
@@ -57,7 +62,7 @@ class UserRecords:
         """BM25 matches (score > 0) that pass ``keep``, best first, at most ``depth``."""
         if self._keyword is None:
             ids = list(self.by_id)
-            self._keyword = (ids, KeywordIndex([self.by_id[i].text for i in ids]))
+            self._keyword = (ids, KeywordIndex([keyword_text(self.by_id[i]) for i in ids]))
         ids, index = self._keyword
         scores = index.scores(query)
         order = np.argsort(-scores, kind="stable")

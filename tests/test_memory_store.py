@@ -165,3 +165,16 @@ def test_records_survive_reopening_the_folder(tmp_path, embedder) -> None:
     reopened = MemoryStore(path=path, embedder=embedder)
     hits = reopened.search("alice", "What hobby involves insects?", mode="dense")
     assert texts(hits) == ["I keep bees on my balcony"] and hits[0].memory.kind is MemoryKind.PREFERENCE
+
+
+def test_context_is_matched_by_keywords_but_is_not_the_memory(store: MemoryStore) -> None:
+    store.add("alice", "Yes, twice last summer!", context="Bob: Have you ever been to Iceland?")
+    store.add("alice", "I had pancakes for breakfast")
+    hits = store.search("alice", "Iceland trip", mode="bm25")
+    assert texts(hits) == ["Yes, twice last summer!"]
+    assert hits[0].memory.context == "Bob: Have you ever been to Iceland?"
+    assert texts(store.search("alice", "Iceland trip", mode="hybrid", k=1)) == ["Yes, twice last summer!"]
+    exported = store.export("alice")
+    store.forget("alice")
+    store.import_records("alice", exported)
+    assert store.export("alice") == exported
