@@ -6,5 +6,39 @@ set -euo pipefail
 cd "$(dirname "$0")"
 PY=${PYTHON:-python3}
 "$PY" -m pip install --quiet torch==2.13.0
+
+# llama-cpp-python (the embedded chat model) compiles llama.cpp from source. A native build
+# (-DGGML_NATIVE=ON, the default) uses the AMX kernels of CPUs that report AMX and crashes in decode on
+# these machines. So: no native, no AMX; AVX-512 (about 1.5x faster prompt reading here) only where
+# /proc/cpuinfo reports it, else AVX2. The first build takes about 5-7 minutes on 2 cores; pip caches
+# the wheel (~/.cache/pip) and re-runs take seconds. pip's wheel cache is keyed by version, not by
+# flags: a wheel built earlier with other flags would be reused; the smoke test below catches a bad one.
+# Set CMAKE_ARGS yourself to override.
+cpu_flags=" $(grep -m1 '^flags' /proc/cpuinfo 2>/dev/null | cut -d: -f2) "
+has() { [[ "$cpu_flags" == *" $1 "* ]]; }
+llama_flags="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON"
+llama_flags+=" -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF"
+if has avx512f && has avx512cd && has avx512vl && has avx512dq && has avx512bw; then
+    llama_flags+=" -DGGML_AVX512=ON"
+    has avx512vbmi && llama_flags+=" -DGGML_AVX512_VBMI=ON"
+    has avx512_vnni && llama_flags+=" -DGGML_AVX512_VNNI=ON"
+    has avx512_bf16 && llama_flags+=" -DGGML_AVX512_BF16=ON"
+else
+    llama_flags+=" -DGGML_AVX512=OFF"
+fi
+has avx_vnni && llama_flags+=" -DGGML_AVX_VNNI=ON"
+export CMAKE_ARGS="${CMAKE_ARGS:-$llama_flags}"
+if ! "$PY" -c "import llama_cpp, sys; sys.exit(llama_cpp.__version__ != '0.3.36')" 2>/dev/null; then
+    echo "installing llama-cpp-python 0.3.36 with CMAKE_ARGS=$CMAKE_ARGS (a first build takes minutes)"
+fi
+"$PY" -m pip install --quiet llama-cpp-python==0.3.36
 "$PY" -m pip install --quiet -e '.[dev]'
+
+# Smoke test in a child process: prepares the model weights cache and proves generation works.
+if ! "$PY" -c "from agent.llm import get_chat_model; get_chat_model().generate('Hello', max_tokens=2)" \
+    >/dev/null 2>&1; then
+    echo "error: the embedded model failed to run. If llama-cpp-python was built without the flags above," >&2
+    echo "  run: $PY -m pip cache remove llama_cpp_python; $PY -m pip uninstall -y llama-cpp-python; bash setup.sh" >&2
+    exit 1
+fi
 echo "rapport installed: $(command -v rapport)"

@@ -15,9 +15,18 @@ from .errors import LLMOutputError
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
-def schema_text(schema: type[BaseModel]) -> str:
-    """The JSON schema of ``schema``, compact, for the prompt."""
-    return json.dumps(schema.model_json_schema(), separators=(",", ":"))
+def schema_text(schema: type[BaseModel], *, for_prompt: bool = False) -> str:
+    """The JSON schema of ``schema``, compact; for a prompt, ``title``s are dropped (tokens, no meaning)."""
+    value = schema.model_json_schema()
+    return json.dumps(_without_titles(value) if for_prompt else value, separators=(",", ":"))
+
+
+def _without_titles(node: object) -> object:
+    if isinstance(node, dict):
+        return {key: _without_titles(value) for key, value in node.items() if key != "title"}
+    if isinstance(node, list):
+        return [_without_titles(item) for item in node]
+    return node
 
 
 def parse_reply(text: str, schema: type[ModelT]) -> ModelT:

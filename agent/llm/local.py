@@ -10,6 +10,8 @@ lock; the KV cache is reused between calls when prompts share a prefix (LaMP pro
 
 from __future__ import annotations
 
+import contextlib
+import io
 import logging
 import os
 import threading
@@ -25,9 +27,10 @@ import prompts
 from memory.errors import InvalidInputError
 
 from .base import Message
+from .cpu import free_cores
 from .errors import LLMOutputError, ModelUnavailableError
 from .jsonout import parse_reply, schema_text
-from .transcript import build_chat_prompt, clean_reply, stop_sequences
+from .transcript import build_chat_prompt, clean_reply, render_turn, split_system, stop_sequences
 from .weights import resolve_model_path
 
 if TYPE_CHECKING:
@@ -37,6 +40,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 ModelT = TypeVar("ModelT", bound=BaseModel)
+JSON_STOPS = ["\n###", "\nInput:", "\nSchema:"]
 
 
 class ContextOverflowWarning(UserWarning):
@@ -66,12 +70,16 @@ class LocalModel:
     ) -> None:
         self.model_path_override = model_path
         self.cache_dir = cache_dir
+        # None: choose per call from the cores other processes leave free (see cpu.py); a number: fixed.
+        self.adaptive_threads = n_threads is None
         self.n_threads = n_threads or os.cpu_count() or 1
+        self._threads_now = self.n_threads
         self.n_ctx = n_ctx
         self.n_batch = min(n_batch, n_ctx)
         self.json_grammar = json_grammar
         self._llama: Llama | None = None
         self._lock = threading.Lock()
+        self._load_lock = threading.Lock()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> LocalModel:
@@ -92,7 +100,11 @@ class LocalModel:
 
     def load(self) -> Llama:
         """Load the weights now (normally the first call does it); idempotent."""
-        if self._llama is None:
+        if self._llama is not None:
+            return self._llama
+        with self._load_lock:  # two threads' first calls must not load the weights twice
+            if self._llama is not None:
+                return self._llama
             try:
                 from llama_cpp import Llama
             except ImportError as error:  # pragma: no cover - depends on the install
@@ -100,19 +112,40 @@ class LocalModel:
                     "llama-cpp-python is not installed: run `bash setup.sh`, which builds it with safe CPU flags"
                 ) from error
             path = resolve_model_path(self.model_path_override, self.cache_dir)
-            self._llama = Llama(
-                model_path=str(path),
-                n_ctx=self.n_ctx,
-                n_batch=self.n_batch,
-                n_ubatch=self.n_batch,
-                n_threads=self.n_threads,
-                n_threads_batch=self.n_threads,
-                # A full-size sliding-window cache lets score() roll back to the prompt and try the
-                # next option; the pruned default could have dropped positions still in the window.
-                swa_full=True,
-                verbose=False,
-            )
+            # llama-cpp-python maps llama.cpp's warnings to its error level and prints them even with
+            # verbose=False; capture them and show them only if loading fails.
+            captured = io.StringIO()
+            try:
+                with contextlib.redirect_stderr(captured):
+                    self._llama = self._open(Llama, path)
+            except (ValueError, RuntimeError, OSError) as error:
+                raise ModelUnavailableError(
+                    f"could not load {path}: {error}. llama.cpp said: {captured.getvalue()[-1000:]}"
+                ) from error
         return self._llama
+
+    def _open(self, llama_class: type[Llama], path: Path) -> Llama:
+        return llama_class(
+            model_path=str(path),
+            n_ctx=self.n_ctx,
+            n_batch=self.n_batch,
+            n_ubatch=self.n_batch,
+            n_threads=self.n_threads,
+            n_threads_batch=self.n_threads,
+            # A full-size sliding-window cache lets score() roll back to the prompt and try the
+            # next option; the pruned default could have dropped positions still in the window.
+            swa_full=True,
+            verbose=False,
+        )
+
+    def _pick_threads(self) -> int:
+        """Match llama.cpp's thread count to the cores free right now (adaptive mode only)."""
+        if self.adaptive_threads:
+            wanted = free_cores(self.n_threads)
+            if wanted != self._threads_now:
+                self.load()._ctx.set_n_threads(wanted, wanted)
+                self._threads_now = wanted
+        return self._threads_now
 
     # -- tokens ------------------------------------------------------------------------------
 
@@ -167,6 +200,7 @@ class LocalModel:
         """Continue ``prompt``; greedy when ``temperature`` is 0, stopping at any ``stop`` string."""
         with self._lock:
             args = self._completion_args(prompt, max_tokens, stop, temperature)
+            self._pick_threads()
             result = self.load().create_completion(**args, grammar=grammar)
         return result["choices"][0]["text"]  # type: ignore[index]
 
@@ -181,7 +215,10 @@ class LocalModel:
         """Like ``generate`` but yields text pieces as they are decided (stop text is held back)."""
         with self._lock:
             args = self._completion_args(prompt, max_tokens, stop, temperature)
-            for chunk in self.load().create_completion(**args, stream=True):
+            self._pick_threads()
+            for step, chunk in enumerate(self.load().create_completion(**args, stream=True), start=1):
+                if step % 16 == 0:  # a competing process may have started or ended meanwhile
+                    self._pick_threads()
                 piece = chunk["choices"][0]["text"]  # type: ignore[index]
                 if piece:
                     yield piece
@@ -251,26 +288,29 @@ class LocalModel:
     ) -> ModelT:
         """A reply validated into ``schema``, asked for once more with the error when it does not fit.
 
-        With ``json_grammar`` the sampler is constrained by a llama.cpp grammar built from the schema,
-        so the reply is always syntactically JSON (it can still be cut by ``max_tokens`` or miss a
-        constraint the grammar does not express). Without it, the text is parsed and validated.
-        Either way a second failure raises ``LLMOutputError`` with the raw reply; nothing is dropped.
+        A base model follows patterns, not instructions: the prompt (``prompts/json_reply.txt``) shows
+        worked schema -> JSON examples, then the conversation as the input. With ``json_grammar`` the
+        sampler is constrained by a llama.cpp grammar built from the schema, so the reply is always
+        syntactically JSON (it can still be cut by ``max_tokens`` or break a constraint the grammar
+        does not express). Without it, the text is parsed and validated. A second failure raises
+        ``LLMOutputError`` carrying the raw reply: nothing is dropped silently.
         """
-        request = Message(role="user", content=prompts.render("json_request", schema=schema_text(schema)))
-        turns = [*messages, request]
+        system, turns = split_system(messages, default="")
+        lines = ([f"System: {system}"] if system else []) + [render_turn(m) for m in turns]
+        prompt = prompts.render(
+            "json_reply", schema=schema_text(schema, for_prompt=True), input="\n".join(lines)
+        ).rstrip()
         grammar = self._grammar(schema) if self.json_grammar else None
-        last_error: LLMOutputError | None = None
-        for _attempt in range(2):
-            prompt = self.chat_prompt(turns, self._cap(max_tokens))
-            reply = self.generate(prompt, max_tokens=max_tokens, stop=stop_sequences(None), grammar=grammar)
-            try:
-                return parse_reply(reply, schema)
-            except LLMOutputError as error:
-                last_error = error
-                retry = prompts.render("json_retry", problem=str(error))
-                turns = [*turns, Message(role="assistant", content=reply.strip()), Message(role="user", content=retry)]
-        assert last_error is not None
-        raise LLMOutputError(f"no valid {schema.__name__} after a retry: {last_error}", raw=last_error.raw)
+        reply = self.generate(prompt, max_tokens=max_tokens, stop=JSON_STOPS, grammar=grammar)
+        try:
+            return parse_reply(reply, schema)
+        except LLMOutputError as error:
+            retry = prompts.render("json_retry", prompt=prompt, reply=reply.strip(), problem=str(error)).rstrip()
+        reply = self.generate(retry, max_tokens=max_tokens, stop=JSON_STOPS, grammar=grammar)
+        try:
+            return parse_reply(reply, schema)
+        except LLMOutputError as error:
+            raise LLMOutputError(f"no valid {schema.__name__} after a retry: {error}", raw=error.raw) from None
 
     def _grammar(self, schema: type[BaseModel]) -> Any:
         from llama_cpp import LlamaGrammar
@@ -294,6 +334,7 @@ class LocalModel:
             encoded = [self.tokenize(option, bos=False) if option else [] for option in options]
             longest = max(len(tokens) for tokens in encoded)
             prompt_tokens = self._fit(self.tokenize(prompt), longest)
+            self._pick_threads()
             first = self._eval_prompt(prompt_tokens)
             n_prompt = len(prompt_tokens)
             scores: list[float] = []

@@ -22,11 +22,13 @@ def render_turn(message: Message) -> str:
     return f"{ROLE_LABELS[message.role]}: {message.content.strip()}"
 
 
-def split_system(messages: Sequence[Message]) -> tuple[str, list[Message]]:
-    """System text (joined, or the default from ``prompts/chat_system.txt``) and the other turns."""
+def split_system(messages: Sequence[Message], *, default: str | None = None) -> tuple[str, list[Message]]:
+    """System text (joined; else ``default``, else ``prompts/chat_system.txt``) and the other turns."""
     system = "\n".join(m.content.strip() for m in messages if m.role == "system" and m.content.strip())
     turns = [m for m in messages if m.role != "system"]
-    return system or prompts.load("chat_system").strip(), turns
+    if not system:
+        system = prompts.load("chat_system").strip() if default is None else default
+    return system, turns
 
 
 def build_chat_prompt(messages: Sequence[Message], *, template: str = "chat_transcript") -> str:

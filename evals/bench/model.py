@@ -63,7 +63,7 @@ def bench_prompt(model: LocalModel, target: int = PROMPT_TOKENS) -> str:
     return prompts.render("bench_news", labels=labels, article=cut).rstrip()
 
 
-def run(threads: int | None = None, batch: int | None = None, repeats: int = 3) -> dict[str, float | int]:
+def run(threads: int | None = None, batch: int | None = None, repeats: int = 3) -> dict[str, object]:
     """Measure and print one JSON line; returns the same numbers."""
     settings = Settings()
     threads = threads or settings.llm_threads
@@ -82,13 +82,17 @@ def run(threads: int | None = None, batch: int | None = None, repeats: int = 3) 
     prompt = bench_prompt(model)
     tokens = model.tokenize(prompt)
 
+    used: set[int] = set()
+
     def prefill() -> None:
+        used.add(model._pick_threads())  # the thread choice the product makes for each call
         llama.reset()
         llama.eval(tokens)
 
     prefill_s = _median_time(prefill, repeats)
 
     def generate() -> int:
+        used.add(model._pick_threads())
         out = llama.create_completion(tokens, max_tokens=GEN_TOKENS, temperature=0.0, repeat_penalty=1.0)
         return int(out["usage"]["completion_tokens"])  # type: ignore[index]
 
@@ -108,7 +112,7 @@ def run(threads: int | None = None, batch: int | None = None, repeats: int = 3) 
     score_s = _median_time(score_cold, repeats)
     score_cached_s = _median_time(lambda: model.score(prompt, options), repeats)
 
-    result: dict[str, float | int] = {
+    result: dict[str, object] = {
         "load_cold_s": round(load_cold, 3),
         "load_warm_s": round(load_warm, 3),
         "prefill_tok_s": round(len(tokens) / prefill_s, 1),
@@ -116,7 +120,8 @@ def run(threads: int | None = None, batch: int | None = None, repeats: int = 3) 
         "score_15_labels_s": round(score_s, 3),
         "score_15_labels_prompt_cached_s": round(score_cached_s, 3),
         "prompt_tokens": len(tokens),
-        "threads": model.n_threads,
+        "threads": model.n_threads if not model.adaptive_threads else f"auto<={model.n_threads}",
+        "threads_used": sorted(used),
         "n_batch": model.n_batch,
     }
     print(json.dumps(result))
