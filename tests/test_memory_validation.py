@@ -8,11 +8,6 @@ from memory import InvalidInputError, MemoryStore, NotFoundError
 from memory.records import MAX_TEXT_BYTES
 
 
-@pytest.fixture
-def store(tmp_path, embedder) -> MemoryStore:
-    return MemoryStore(path=tmp_path / "chroma", embedder=embedder)
-
-
 @pytest.mark.parametrize(
     ("user_id", "words"),
     [
