@@ -8,18 +8,24 @@ from collections.abc import Sequence
 
 from memory.errors import RapportError
 
-from . import bench_commands, eval_commands, memory_commands
+from . import bench_commands, lamp_commands, locomo_commands, memory_commands, recsys_commands
 
-COMMAND_GROUPS = (memory_commands, eval_commands, bench_commands)
+# Each group adds its commands: top-level ones to `commands`, evaluations under `rapport eval`,
+# benchmarks under `rapport bench`. A new feature adds a module here and nothing else.
+COMMAND_GROUPS = (memory_commands, recsys_commands, locomo_commands, lamp_commands, bench_commands)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="rapport", description="Rapport: a personalization assistant that remembers."
-    )
+    parser = argparse.ArgumentParser(prog="rapport", description="Rapport: a personalization assistant that remembers.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    evals = commands.add_parser("eval", help="run an offline evaluation").add_subparsers(
+        dest="target", required=True, metavar="TARGET"
+    )
+    benches = commands.add_parser("bench", help="run a speed benchmark").add_subparsers(
+        dest="target", required=True, metavar="TARGET"
+    )
     for group in COMMAND_GROUPS:
-        group.register(commands)
+        group.register(commands=commands, evals=evals, benches=benches)
     return parser
 
 

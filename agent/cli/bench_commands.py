@@ -5,17 +5,14 @@ from __future__ import annotations
 import argparse
 
 
-def register(commands: argparse._SubParsersAction) -> None:
-    bench = commands.add_parser("bench", help="run a speed benchmark")
-    targets = bench.add_subparsers(dest="target", required=True, metavar="TARGET")
-
-    memory = targets.add_parser("memory", help="memory store ingest and search latency")
+def register(*, benches: argparse._SubParsersAction, **_: argparse._SubParsersAction) -> None:
+    memory = benches.add_parser("memory", help="memory store ingest and search latency")
     memory.add_argument("--sizes", default="10000,100000", help="comma-separated store sizes")
     memory.add_argument("--users", type=int, default=100)
     memory.add_argument("--queries", type=int, default=200)
     memory.set_defaults(handler=_bench_memory)
 
-    model = targets.add_parser("model", help="embedded chat model: load, prefill, generation and scoring speed")
+    model = benches.add_parser("model", help="embedded chat model: load, prefill, generation and scoring speed")
     model.add_argument("--threads", type=int, default=None, help="CPU threads (default: RAPPORT_LLM_THREADS or all)")
     model.add_argument("--batch", type=int, default=None, help="prompt batch size (default: RAPPORT_LLM_BATCH)")
     model.add_argument("--repeats", type=int, default=3, help="repeats per measurement; medians are reported")

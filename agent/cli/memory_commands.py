@@ -17,7 +17,7 @@ KINDS = ("fact", "preference", "event", "interaction", "message")
 MODES = ("hybrid", "dense", "bm25", "recency")
 
 
-def register(commands: argparse._SubParsersAction) -> None:
+def register(*, commands: argparse._SubParsersAction, **_: argparse._SubParsersAction) -> None:
     memory = commands.add_parser("memory", help="manage a user's memories")
     actions = memory.add_subparsers(dest="action", required=True, metavar="ACTION")
 

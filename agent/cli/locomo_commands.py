@@ -1,4 +1,4 @@
-"""``rapport eval …``: offline evaluations that write predictions, metrics.json, a report and a plot."""
+"""``rapport eval locomo``: memory retrieval on LoCoMo conversations."""
 
 from __future__ import annotations
 
@@ -6,11 +6,8 @@ import argparse
 from pathlib import Path
 
 
-def register(commands: argparse._SubParsersAction) -> None:
-    evaluate = commands.add_parser("eval", help="run an offline evaluation")
-    targets = evaluate.add_subparsers(dest="target", required=True, metavar="TARGET")
-
-    locomo = targets.add_parser("locomo", help="memory retrieval on LoCoMo conversations")
+def register(*, evals: argparse._SubParsersAction, **_: argparse._SubParsersAction) -> None:
+    locomo = evals.add_parser("locomo", help="memory retrieval on LoCoMo conversations")
     locomo.add_argument("--data", type=Path, required=True, help="a LoCoMo-format JSON file")
     locomo.add_argument("--k", type=int, default=10, help="largest k to report (1, 5 and k)")
     locomo.add_argument("--mode", default="all", help="dense, bm25, hybrid, recency, a comma list, or all")
