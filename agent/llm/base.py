@@ -7,12 +7,22 @@ so a local base model and an OpenAI-compatible server are interchangeable behind
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Literal, Protocol, TypeVar, runtime_checkable
+from typing import Any, Literal, Protocol, TypeVar, runtime_checkable
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 Role = Literal["system", "user", "assistant", "tool"]
 ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+class ToolCall(BaseModel):
+    """A tool the model asked to run; ``arguments`` are validated by the tool's own model before use."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    name: str
+    arguments: dict[str, Any] = Field(default_factory=dict)
 
 
 class Message(BaseModel):
@@ -22,6 +32,8 @@ class Message(BaseModel):
 
     role: Role
     content: str
+    tool_call_id: str | None = None
+    tool_calls: list[ToolCall] | None = None
 
 
 @runtime_checkable
