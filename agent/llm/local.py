@@ -333,6 +333,8 @@ class LocalModel:
             llama = self.load()
             encoded = [self.tokenize(option, bos=False) if option else [] for option in options]
             longest = max(len(tokens) for tokens in encoded)
+            if longest > self.n_ctx // 2:
+                raise InvalidInputError("options", f"an option of {longest} tokens is too long to score", "shorten it")
             prompt_tokens = self._fit(self.tokenize(prompt), longest)
             self._pick_threads()
             first = self._eval_prompt(prompt_tokens)
