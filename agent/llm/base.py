@@ -104,3 +104,14 @@ class ChatModel(Protocol):
     ) -> Iterator[str]:
         """Raw completion of ``prompt``, streamed."""
         ...
+
+
+@runtime_checkable
+class ToolCallingModel(ChatModel, Protocol):
+    """A chat model that can choose tools itself (``supports_tools`` is true)."""
+
+    def complete_with_tools(
+        self, messages: Sequence[Message], tools: Sequence[dict[str, Any]], *, max_tokens: int = 512
+    ) -> tuple[str, list[ToolCall]]:
+        """The reply text and the tool calls the model asked for (none means it is done)."""
+        ...
