@@ -47,6 +47,7 @@ SearchMode = Literal["dense", "bm25", "hybrid", "recency"]
 SEARCH_MODES: tuple[str, ...] = ("dense", "bm25", "hybrid", "recency")
 MAX_K = 1000
 COLLECTION_PREFIX = "rapport-user-"
+PROFILE_COLLECTION = "rapport-profiles"  # derived per-user documents (profile summaries), removed by forget
 # A small fusion constant lets each retriever's top results through instead of rewarding middling
 # ranks in both: on LoCoMo recall@10 went from .57 (k=60) to .64 (k=10); see README, "Retrieval".
 HYBRID_RRF_K = 10
@@ -175,11 +176,30 @@ class MemoryStore:
         with self._lock:
             collection = self._collection(user_id, create=False)
             self._records.pop(user_id, None)
+            self._profiles().delete(where={"rapport_user_id": user_id})
             if collection is None:
                 return 0
             count = collection.count()
             self._client.delete_collection(collection.name)
             return count
+
+    def save_profile(self, user_id: str, key: str, payload: str, summary: str) -> None:
+        """Keep a derived document of this user (a profile under ``key``); ``summary`` is what gets embedded."""
+        user_id = check_user_id(user_id)
+        vector = self.embedder.encode([check_text(summary, "summary")])[0]
+        self._profiles().upsert(
+            ids=[f"{collection_name(user_id)}:{key}"],
+            documents=[payload],
+            metadatas=[{"rapport_user_id": user_id, "key": key}],
+            embeddings=[vector.tolist()],
+        )
+
+    def load_profile(self, user_id: str, key: str) -> str | None:
+        user_id = check_user_id(user_id)
+        found = self._profiles().get(ids=[f"{collection_name(user_id)}:{key}"], include=["documents", "metadatas"])
+        if not found["ids"] or found["metadatas"][0].get("rapport_user_id") != user_id:
+            return None
+        return found["documents"][0]
 
     def import_records(self, user_id: str, records: str | Iterable[Memory | dict[str, Any] | str]) -> int:
         """Load exported records (JSON Lines text, lines, dicts or ``Memory``) into this user, ids kept.
@@ -352,6 +372,11 @@ class MemoryStore:
         if (collection.metadata or {}).get("rapport_user_id") != user_id:
             raise RapportError(f"collection {name} belongs to another user id; refusing to use it")
         return collection
+
+    def _profiles(self) -> Collection:
+        return self._client.get_or_create_collection(
+            PROFILE_COLLECTION, embedding_function=self._embedding_function, configuration={"hnsw": {"space": "cosine"}}
+        )
 
     def _user_records(self, user_id: str) -> UserRecords:
         with self._lock:

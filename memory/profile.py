@@ -1,0 +1,156 @@
+"""Per-user profiles: structured fields plus a short summary, built from the user's memories by the model.
+
+A profile is stored with the user's data (``MemoryStore.save_profile``; ``forget`` removes it) and
+refreshed incrementally: once ``REFRESH_AFTER`` memories changed since it was built, the model gets
+the previous summary and only what changed. A task-aware variant (``task=...``) is written for a
+task (the LaMP evals) and cached under its own key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from pydantic import BaseModel, Field
+
+from prompts import render
+
+from .errors import NotFoundError, RapportError
+from .records import Memory, MemoryKind, utc_now
+from .store import MemoryStore
+
+if TYPE_CHECKING:
+    from agent.llm.base import ChatModel
+
+log = logging.getLogger(__name__)
+
+REFRESH_AFTER = 3  # changed memories before the summary is rewritten
+MAX_MEMORIES_IN_PROMPT = 40
+NEGATIVE = re.compile(r"\b(hate|dislike|don't like|do not like|can't stand|cannot stand|avoid|allergic|never)\b", re.I)
+
+
+class ProfileFields(BaseModel):
+    """What a capable model fills in as JSON."""
+
+    interests: list[str] = Field(default_factory=list, max_length=20)
+    dislikes: list[str] = Field(default_factory=list, max_length=20)
+    facts: list[str] = Field(default_factory=list, max_length=30)
+    style: str | None = None
+
+
+class Profile(ProfileFields):
+    user_id: str
+    summary: str
+    task: str | None = None
+    updated_at: datetime
+    memory_count: int = Field(description="Active memories the profile was built from.")
+    built_from: dict[str, str] = Field(default_factory=dict, description="memory id -> updated_at it was built from")
+
+
+class ProfileBuilder:
+    """Builds, caches and refreshes profiles for one store and chat model."""
+
+    def __init__(self, store: MemoryStore, model: ChatModel) -> None:
+        self.store = store
+        self.model = model
+
+    def get(self, user_id: str, *, task: str | None = None, refresh: bool = False) -> Profile:
+        """The user's profile, rebuilt when stale; ``NotFoundError`` for a user with no memories."""
+        memories = self.store.list(user_id, limit=10**6)
+        if not memories:
+            raise NotFoundError("user_id", user_id)
+        key = profile_key(task)
+        cached = self._load(user_id, key)
+        if cached is not None and not refresh and len(changed_since(cached, memories)) < REFRESH_AFTER:
+            return cached
+        profile = self.build(user_id, memories, task=task, previous=None if refresh else cached)
+        self.store.save_profile(user_id, key, profile.model_dump_json(), profile.summary)
+        return profile
+
+    def build(
+        self, user_id: str, memories: list[Memory], *, task: str | None = None, previous: Profile | None = None
+    ) -> Profile:
+        """A fresh profile; with ``previous``, the model only reads what changed since."""
+        shown = changed_since(previous, memories) if previous else memories
+        shown = shown[:MAX_MEMORIES_IN_PROMPT]
+        fields = self._fields(memories)
+        summary = self._summary(shown, previous.summary if previous else "", task)
+        return Profile(
+            user_id=user_id,
+            summary=summary,
+            task=task,
+            updated_at=utc_now(),
+            memory_count=len(memories),
+            built_from={m.id: m.updated_at.isoformat() for m in memories},
+            **fields.model_dump(),
+        )
+
+    def _fields(self, memories: list[Memory]) -> ProfileFields:
+        if getattr(self.model, "supports_tools", False):
+            from agent.llm.base import Message
+
+            prompt = render("profile_fields", memories=bullet_list(memories[:MAX_MEMORIES_IN_PROMPT]))
+            try:
+                return self.model.complete_json([Message(role="user", content=prompt)], ProfileFields)
+            except RapportError as error:
+                log.warning("profile fields fell back to memory kinds: %s", error)
+        return fields_from_kinds(memories)
+
+    def _summary(self, memories: list[Memory], previous: str, task: str | None) -> str:
+        prompt = render(
+            "profile_summary",
+            task=f"The summary will be used for this task: {task}\n" if task else "",
+            previous=previous or "(none yet)",
+            memories=bullet_list(memories) or "(nothing new)",
+        )
+        if getattr(self.model, "supports_tools", False):
+            from agent.llm.base import Message
+
+            text = self.model.complete([Message(role="user", content=prompt)], max_tokens=160)
+        else:  # a base model continues the few-shot pattern
+            text = self.model.generate(prompt, max_tokens=120, stop=["\n\n", "###", "Notes:"])
+        text = text.strip()
+        if not text:
+            raise RapportError("the chat model wrote an empty profile summary; try again or use another model")
+        return text
+
+    def _load(self, user_id: str, key: str) -> Profile | None:
+        payload = self.store.load_profile(user_id, key)
+        return Profile.model_validate_json(payload) if payload else None
+
+
+def profile_key(task: str | None) -> str:
+    return "default" if not task else "task-" + hashlib.sha256(task.encode("utf-8")).hexdigest()[:16]
+
+
+def changed_since(profile: Profile | None, memories: list[Memory]) -> list[Memory]:
+    """Memories added or edited since the profile was built, plus a marker count for deleted ones."""
+    if profile is None:
+        return memories
+    current = {m.id for m in memories}
+    changed = [m for m in memories if profile.built_from.get(m.id) != m.updated_at.isoformat()]
+    removed = [memory_id for memory_id in profile.built_from if memory_id not in current]
+    return changed + [_removed_marker(memory_id, profile.user_id) for memory_id in removed]
+
+
+def _removed_marker(memory_id: str, user_id: str) -> Memory:
+    now = utc_now()
+    return Memory(id=memory_id, user_id=user_id, text="(a memory was removed)", created_at=now, updated_at=now)
+
+
+def fields_from_kinds(memories: list[Memory]) -> ProfileFields:
+    """Structured fields without a model: preferences split by negative words, the rest as facts."""
+    interests, dislikes, facts = [], [], []
+    for memory in memories:
+        if memory.kind is MemoryKind.PREFERENCE:
+            (dislikes if NEGATIVE.search(memory.text) else interests).append(memory.text)
+        elif memory.kind in (MemoryKind.FACT, MemoryKind.EVENT):
+            facts.append(memory.text)
+    return ProfileFields(interests=interests[:20], dislikes=dislikes[:20], facts=facts[:30])
+
+
+def bullet_list(memories: list[Memory]) -> str:
+    return "\n".join(f"- {m.text}" for m in memories)
