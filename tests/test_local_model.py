@@ -94,12 +94,13 @@ def test_log_softmax_at_matches_a_full_softmax() -> None:
     assert log_softmax_at(logits, 17) == pytest.approx(full[17], abs=1e-4)
 
 
-def test_factory_returns_an_unloaded_local_model_and_refuses_unknown_providers() -> None:
-    model = get_chat_model(Settings(llm_provider="local", llm_threads=1, llm_context=512))
-    assert isinstance(model, LocalModel) and not model.loaded
-    assert model.n_threads == 1 and model.n_ctx == 512 and not model.supports_tools
-    with pytest.raises(ModelUnavailableError):
-        get_chat_model(Settings(llm_provider="openai"))
+def test_factory_returns_an_unloaded_local_model_configured_from_settings(tmp_path: Path) -> None:
+    settings = Settings(llm_provider="local", llm_threads=1, llm_context=512, cache_dir=tmp_path)
+    model = get_chat_model(settings)
+    assert isinstance(model, LocalModel) and not model.loaded  # lazy: nothing assembled or loaded yet
+    assert model.n_threads == 1 and not model.adaptive_threads and model.n_ctx == 512
+    assert not model.supports_tools and not (tmp_path / "models").exists()
+    assert get_chat_model(Settings(llm_provider="local")).adaptive_threads  # unset threads: per call
 
 
 def test_free_cores_sees_another_busy_process() -> None:

@@ -170,6 +170,7 @@ class LocalModel:
         return kept
 
     def _cap(self, max_tokens: int) -> int:
+        """At most half the context goes to the reply, so a prompt always keeps room."""
         if max_tokens < 1:
             raise InvalidInputError("max_tokens", f"must be at least 1, got {max_tokens}")
         return min(max_tokens, self.n_ctx // 2)
@@ -234,6 +235,7 @@ class LocalModel:
             if not droppable:
                 break  # one huge turn: generate() cuts it from the front with a warning
             del turns[droppable[0]]
+            log.info("chat longer than the context: dropped its oldest turn")
             prompt = build_chat_prompt(turns)
         return prompt
 
