@@ -44,6 +44,16 @@ class Settings(BaseSettings):
     )
     llm_context: int = Field(default=2048, ge=256, description="Context window of the local model, tokens.")
     llm_batch: int = Field(default=512, ge=8, description="Prompt tokens the local model evaluates per step.")
+    llm_timeout: float = Field(
+        default=60.0, gt=0, description="Seconds the openai provider waits for one request before retrying."
+    )
+    llm_max_retries: int = Field(
+        default=2, ge=0, description="Retries (with exponential backoff) of a failed openai-provider request."
+    )
+    api_key: str | None = Field(
+        default=None,
+        description="Bearer key `rapport serve` requires (RAPPORT_API_KEY); mandatory when it listens beyond loopback.",
+    )
 
     @property
     def chroma_path(self) -> Path:

@@ -26,6 +26,10 @@ def get_chat_model(settings: Settings | None = None) -> ChatModel:
         from .local import LocalModel
 
         return LocalModel.from_settings(settings)
+    if settings.llm_provider == "openai":
+        from .openai_provider import OpenAIModel
+
+        return OpenAIModel.from_settings(settings)
     raise ModelUnavailableError(
         f"the {settings.llm_provider!r} chat provider is not available yet: "
         "set RAPPORT_LLM_PROVIDER=local (the embedded model)"
