@@ -36,14 +36,15 @@ CHANGE_WORDS = re.compile(
     re.IGNORECASE,
 )
 PREFERENCE_WORDS = re.compile(
-    r"\b(like|love|enjoy|prefer|favou?rite|hate|dislike|can't stand|cannot stand|fan of|into|allergic|avoid|"
-    r"vegetarian|vegan)\b",
+    r"\b(like[sd]?|love[sd]?|enjoy(s|ed)?|prefer(s|red)?|favou?rite|hate[sd]?|dislike[sd]?|can't stand|cannot stand|"
+    r"fan of|into|allergic|avoid(s|ed)?|vegetarian|vegan)\b",
     re.IGNORECASE,
 )
 EVENT_WORDS = re.compile(r"\b(yesterday|today|tomorrow|last|next|ago|went|visited|started|finished|bought|met)\b", re.I)
 FIRST_PERSON = re.compile(r"^(i|i'm|i've|i'd|i'll|my|we|we're|our|me)\b", re.IGNORECASE)
 EXPLICIT = re.compile(r"^(please\s+)?(remember|note|keep in mind)\s+(that\s+)?", re.IGNORECASE)
-SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\n+")
+# Sentence ends, and "..., and I ..." joins: one memory per statement, so each can be superseded alone.
+SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\n+|,?\s+(?:and|but)\s+(?=(?:I|I'm|I've|my|My)\b)")
 
 
 class Candidate(BaseModel):

@@ -70,6 +70,14 @@ class ProfileBuilder:
         self.store.save_profile(user_id, key, profile.model_dump_json(), profile.summary)
         return profile
 
+    def refresh_if_stale(self, user_id: str) -> Profile | None:
+        """Rebuild the default profile once ``REFRESH_AFTER`` memories changed (the first one too)."""
+        memories = self.store.list(user_id, limit=10**6)
+        cached = self._load(user_id, profile_key(None))
+        if len(changed_since(cached, memories)) < REFRESH_AFTER:
+            return None
+        return self.get(user_id)
+
     def build(
         self, user_id: str, memories: list[Memory], *, task: str | None = None, previous: Profile | None = None
     ) -> Profile:

@@ -89,17 +89,21 @@ def as_utc(value: datetime, field: str = "created_at") -> datetime:
 
 def check_user_id(user_id: object) -> str:
     """A user id is a security boundary: reject anything ambiguous instead of normalising it."""
-    if not isinstance(user_id, str):
-        raise InvalidInputError("user_id", f"must be a string, got {type(user_id).__name__}")
-    if not user_id.strip():
-        raise InvalidInputError("user_id", "is empty", "pass a non-empty id such as 'alice'")
-    if user_id != user_id.strip():
-        raise InvalidInputError("user_id", "has leading or trailing whitespace", "strip it")
-    if len(user_id) > MAX_USER_ID_CHARS:
-        raise InvalidInputError("user_id", f"is {len(user_id)} characters, the limit is {MAX_USER_ID_CHARS}")
-    if not user_id.isprintable() or any(unicodedata.category(c) == "Cf" for c in user_id):
-        raise InvalidInputError("user_id", "contains non-printable characters", "use printable characters only")
-    return user_id
+    return check_identifier(user_id, "user_id")
+
+
+def check_identifier(value: object, field: str) -> str:
+    if not isinstance(value, str):
+        raise InvalidInputError(field, f"must be a string, got {type(value).__name__}")
+    if not value.strip():
+        raise InvalidInputError(field, "is empty", "pass a non-empty id such as 'alice'")
+    if value != value.strip():
+        raise InvalidInputError(field, "has leading or trailing whitespace", "strip it")
+    if len(value) > MAX_USER_ID_CHARS:
+        raise InvalidInputError(field, f"is {len(value)} characters, the limit is {MAX_USER_ID_CHARS}")
+    if not value.isprintable() or any(unicodedata.category(c) == "Cf" for c in value):
+        raise InvalidInputError(field, "contains non-printable characters", "use printable characters only")
+    return value
 
 
 def check_text(text: object, field: str = "text") -> str:

@@ -81,7 +81,7 @@ class ScriptedModel:
         self.calls.append(("complete_with_tools", (list(messages), list(tools))))
         if self.tool_turns:
             return "", self.tool_turns.popleft()
-        return self._next_reply(messages), []
+        return "", []  # done with tools; the reply itself comes from stream()/complete()
 
     def score(self, prompt: str, options: Sequence[str]) -> list[float]:
         self.calls.append(("score", (prompt, list(options))))

@@ -1,0 +1,148 @@
+"""``Assistant``: the Python API of Rapport. One object per process; every call names its user."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import tools.memory_tools  # noqa: F401  (registers the memory tools)
+from agent.graph import AgentDeps, build_graph, turn_input
+from agent.llm import get_chat_model
+from agent.llm.base import ChatModel
+from agent.settings import Settings
+from agent.threads import DEFAULT_THREAD, delete_threads, open_checkpointer, thread_key
+from agent.types import Reply, StreamEvent
+from agent.writer import MemoryWriter
+from memory import Memory, MemoryStore
+from memory.errors import RapportError
+from memory.extraction import Candidate, guess_kind, reconcile
+from memory.profile import Profile, ProfileBuilder
+from memory.records import check_identifier, check_text, check_user_id
+
+
+class Assistant:
+    """Chat with memory: recall before answering, remember after, per user and per thread."""
+
+    def __init__(self, settings: Settings, store: MemoryStore, model: ChatModel) -> None:
+        self.settings = settings
+        self.store = store
+        self.model = model
+        self.profiles = ProfileBuilder(store, model)
+        self.writer = MemoryWriter(store, model, self.profiles)
+        self.deps = AgentDeps(store=store, model=model, profiles=self.profiles, writer=self.writer)
+        self.checkpointer = open_checkpointer(settings.data_dir.expanduser() / "threads.sqlite")
+        self.graph = build_graph(self.deps, self.checkpointer)
+
+    @classmethod
+    def open(
+        cls, settings: Settings | None = None, *, chat_model: ChatModel | None = None, store: MemoryStore | None = None
+    ) -> Assistant:
+        """Open with settings from the environment (``RAPPORT_*``) unless given; nothing heavy loads yet."""
+        settings = settings or Settings()
+        if store is None:
+            store = MemoryStore(url=settings.chroma_url) if settings.chroma_url else MemoryStore(settings.chroma_path)
+        return cls(settings, store, chat_model or get_chat_model(settings))
+
+    # --- conversation --------------------------------------------------------------------------
+
+    def chat(self, user_id: str, message: str, *, thread_id: str | None = None) -> Reply:
+        """One turn: the whole reply, with what was recalled, the tools called and timings."""
+        reply = None
+        for event in self.stream(user_id, message, thread_id=thread_id):
+            if event.type == "done":
+                reply = event.reply
+        assert reply is not None  # stream always ends with "done" or raises
+        return reply
+
+    def stream(self, user_id: str, message: str, *, thread_id: str | None = None) -> Iterator[StreamEvent]:
+        """One turn as events: ``recalled``, ``tool`` per call, ``token`` per piece, then ``done``."""
+        user_id = check_user_id(user_id)
+        message = check_text(message, "message")
+        thread_id = check_identifier(thread_id or DEFAULT_THREAD, "thread_id")
+        config = {"configurable": {"thread_id": thread_key(user_id, thread_id)}}
+        start = time.perf_counter()
+        final: dict[str, Any] = {}
+        for mode, chunk in self.graph.stream(
+            turn_input(user_id, thread_id, message), config, stream_mode=["custom", "values"]
+        ):
+            if mode == "values":
+                final = chunk
+            elif "recalled" in chunk:
+                yield StreamEvent(type="recalled", memories=_memories(chunk["recalled"]))
+            elif "token" in chunk:
+                yield StreamEvent(type="token", text=chunk["token"])
+            elif "tool" in chunk:
+                yield StreamEvent(type="tool", tool=chunk["tool"])
+        if final.get("user_id") != user_id:
+            raise RapportError("thread state does not belong to this user; refusing to answer from it")
+        timings = {**final.get("timings", {}), "total_s": time.perf_counter() - start}
+        reply = Reply(
+            text=final.get("reply", ""),
+            thread_id=thread_id,
+            recalled=_memories(final.get("recalled", [])),
+            tool_calls=final.get("tool_log", []),
+            timings={name: round(seconds, 4) for name, seconds in timings.items()},
+        )
+        yield StreamEvent(type="done", text=reply.text, reply=reply)
+
+    def history(self, user_id: str, *, thread_id: str | None = None) -> list[dict[str, str]]:
+        """The thread's messages so far (role and content)."""
+        thread_id = check_identifier(thread_id or DEFAULT_THREAD, "thread_id")
+        config = {"configurable": {"thread_id": thread_key(check_user_id(user_id), thread_id)}}
+        return list(self.graph.get_state(config).values.get("history", []))
+
+    # --- memory --------------------------------------------------------------------------------
+
+    def remember(self, user_id: str, text: str) -> Memory:
+        """Store a statement now (reconciled: a changed preference supersedes the old one)."""
+        candidate = Candidate(text=check_text(text)[:500], kind=guess_kind(text))
+        outcome = reconcile(self.store, check_user_id(user_id), candidate, model=self.model, source="api")
+        assert outcome.memory is not None
+        return outcome.memory
+
+    def memories(self, user_id: str, query: str | None = None, *, k: int = 10) -> list[Memory]:
+        """The user's memories: the best matches for ``query``, or the newest ``k``."""
+        if query is None:
+            return self.store.list(user_id, limit=k)
+        return [hit.memory for hit in self.store.search(user_id, query, k=k)]
+
+    def forget_memory(self, user_id: str, memory_id: str) -> None:
+        self.store.delete(user_id, memory_id)
+
+    def profile(self, user_id: str, *, task: str | None = None, refresh: bool = False) -> Profile:
+        """The user's profile, rebuilt when enough changed; ``NotFoundError`` if nothing is known."""
+        self.flush()
+        return self.profiles.get(user_id, task=task, refresh=refresh)
+
+    def forget(self, user_id: str) -> int:
+        """Remove every trace of the user (memories, profile, threads); returns the memories removed."""
+        user_id = check_user_id(user_id)
+        self.flush()
+        removed = self.store.forget(user_id)
+        delete_threads(self.checkpointer, user_id)
+        return removed
+
+    def recommend(self, user_id: str, *, query: str | None = None, k: int = 10, filters: Any = None) -> list[Any]:
+        raise RapportError("recommendations need an item catalog: not available in this version yet")
+
+    # --- lifecycle -----------------------------------------------------------------------------
+
+    def flush(self, timeout: float | None = None) -> None:
+        """Wait until the memories of past turns are written."""
+        self.writer.flush(timeout)
+
+    def close(self) -> None:
+        self.writer.close()
+        self.checkpointer.conn.close()
+        self.store.close()
+
+    def __enter__(self) -> Assistant:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _memories(dumped: list[dict[str, Any]]) -> list[Memory]:
+    return [Memory.model_validate(item) for item in dumped]

@@ -1,0 +1,192 @@
+"""The agent: one LangGraph graph, checkpointed per thread.
+
+recall -> plan -> (act -> plan)* -> respond -> remember
+
+- recall: the user's profile summary and the memories closest to the message (hybrid search).
+- plan: a tool-calling model picks tools itself; any other model goes through the deterministic
+  intent planner. ``max_steps`` bounds the plan/act loop.
+- act: runs the planned tools with the user's scope; an error becomes the tool's result, so the
+  model sees it instead of the turn failing.
+- respond: the reply, streamed token by token to ``stream_mode="custom"`` listeners.
+- remember: hands the turn to the background memory writer; the user does not wait for it.
+"""
+
+from __future__ import annotations
+
+import operator
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any, TypedDict
+
+from langgraph.config import get_stream_writer
+from langgraph.graph import END, START, StateGraph
+
+from agent import planner
+from agent.llm.base import ChatModel, ToolCall
+from agent.prompting import respond_messages
+from agent.writer import MemoryWriter
+from memory import Memory, MemoryStore
+from memory.errors import RapportError
+from memory.profile import Profile, ProfileBuilder, profile_key
+from tools.context import ToolContext
+from tools.registry import TOOLS
+
+
+class AgentState(TypedDict, total=False):
+    user_id: str
+    thread_id: str
+    message: str
+    history: Annotated[list[dict[str, str]], operator.add]  # the conversation, kept across turns
+    recalled: list[dict[str, Any]]  # per turn, like the fields below
+    profile: str
+    pending: list[dict[str, Any]]
+    tool_log: list[dict[str, Any]]
+    steps: int
+    reply: str
+    timings: dict[str, float]
+
+
+@dataclass
+class AgentDeps:
+    store: MemoryStore
+    model: ChatModel
+    profiles: ProfileBuilder
+    writer: MemoryWriter
+    recommender: Any | None = None
+    recall_k: int = 6
+    max_steps: int = 4
+    history_messages: int = 8
+    max_reply_tokens: int = 200
+
+
+def turn_input(user_id: str, thread_id: str, message: str) -> AgentState:
+    """The state a new turn starts from; per-turn fields are reset, the history carries on."""
+    return AgentState(
+        user_id=user_id,
+        thread_id=thread_id,
+        message=message,
+        recalled=[],
+        profile="",
+        pending=[],
+        tool_log=[],
+        steps=0,
+        reply="",
+        timings={},
+    )
+
+
+def build_graph(deps: AgentDeps, checkpointer: Any) -> Any:
+    def timed(name: str, node: Callable[[AgentState], dict[str, Any]]) -> Callable[[AgentState], dict[str, Any]]:
+        def run(state: AgentState) -> dict[str, Any]:
+            start = time.perf_counter()
+            update = node(state)
+            timings = dict(update.pop("timings", None) or state.get("timings") or {})
+            timings[f"{name}_s"] = timings.get(f"{name}_s", 0.0) + time.perf_counter() - start
+            return {**update, "timings": timings}
+
+        return run
+
+    def recall(state: AgentState) -> dict[str, Any]:
+        user_id = state["user_id"]
+        hits = deps.store.search(user_id, state["message"], k=deps.recall_k, mode="hybrid")
+        payload = deps.store.load_profile(user_id, profile_key(None))
+        profile = Profile.model_validate_json(payload).summary if payload else ""
+        recalled = [hit.memory.model_dump(mode="json") for hit in hits]
+        get_stream_writer()({"recalled": recalled})
+        return {"recalled": recalled, "profile": profile}
+
+    def plan(state: AgentState) -> dict[str, Any]:
+        steps = state.get("steps", 0)
+        if steps >= deps.max_steps:
+            return {"pending": []}
+        if getattr(deps.model, "supports_tools", False):
+            calls = _model_plan(deps, state)
+        else:  # the deterministic planner proposes once; its tools' results then go to respond
+            calls = planner.plan(state["message"], _available_tools(deps)) if steps == 0 else []
+        return {"pending": [call.model_dump() for call in calls], "steps": steps + 1}
+
+    def act(state: AgentState) -> dict[str, Any]:
+        context = ToolContext(
+            user_id=state["user_id"], store=deps.store, model=deps.model, recommender=deps.recommender
+        )
+        log = list(state.get("tool_log", []))
+        emit = get_stream_writer()
+        for call in state.get("pending", []):
+            entry: dict[str, Any] = {"id": call["id"], "name": call["name"], "arguments": call["arguments"]}
+            tool = TOOLS.get(call["name"])
+            try:
+                if tool is None:
+                    raise RapportError(f"no tool named {call['name']!r}")
+                entry["result"] = _plain(tool.call(context, call["arguments"]))
+            except RapportError as error:
+                entry["error"] = str(error)
+            log.append(entry)
+            emit({"tool": entry})
+        return {"tool_log": log, "pending": []}
+
+    def respond(state: AgentState) -> dict[str, Any]:
+        messages = respond_messages(
+            message=state["message"],
+            history=state.get("history", [])[-deps.history_messages :],
+            recalled=[Memory.model_validate(m) for m in state.get("recalled", [])],
+            profile=state.get("profile", ""),
+            tool_log=state.get("tool_log", []),
+        )
+        emit = get_stream_writer()
+        pieces = []
+        for piece in deps.model.stream(messages, max_tokens=deps.max_reply_tokens):
+            pieces.append(piece)
+            emit({"token": piece})
+        reply = "".join(pieces).strip()
+        if not reply:
+            raise RapportError("the chat model returned an empty reply; try again or use another model")
+        turn = [{"role": "user", "content": state["message"]}, {"role": "assistant", "content": reply}]
+        return {"reply": reply, "history": turn}
+
+    def remember(state: AgentState) -> dict[str, Any]:
+        source = f"{state['thread_id']}:{len(state.get('history', [])) // 2}"
+        deps.writer.submit(state["user_id"], state["message"], state.get("reply", ""), source)
+        return {}
+
+    def after_plan(state: AgentState) -> str:
+        return "act" if state.get("pending") else "respond"
+
+    graph = StateGraph(AgentState)
+    for name, node in (("recall", recall), ("plan", plan), ("act", act), ("respond", respond), ("remember", remember)):
+        graph.add_node(name, timed(name, node))
+    graph.add_edge(START, "recall")
+    graph.add_edge("recall", "plan")
+    graph.add_conditional_edges("plan", after_plan, {"act": "act", "respond": "respond"})
+    graph.add_edge("act", "plan")
+    graph.add_edge("respond", "remember")
+    graph.add_edge("remember", END)
+    return graph.compile(checkpointer=checkpointer)
+
+
+def _available_tools(deps: AgentDeps) -> list[str]:
+    return [name for name in TOOLS if name != "recommend" or deps.recommender is not None]
+
+
+def _model_plan(deps: AgentDeps, state: AgentState) -> list[ToolCall]:
+    messages = respond_messages(
+        message=state["message"],
+        history=state.get("history", [])[-deps.history_messages :],
+        recalled=[Memory.model_validate(m) for m in state.get("recalled", [])],
+        profile=state.get("profile", ""),
+        tool_log=state.get("tool_log", []),
+    )
+    schemas = [TOOLS[name].schema() for name in _available_tools(deps)]
+    _, calls = deps.model.complete_with_tools(messages, schemas)  # type: ignore[attr-defined]
+    return calls
+
+
+def _plain(value: Any) -> Any:
+    """Tool results are checkpointed: keep them JSON-shaped."""
+    if hasattr(value, "model_dump"):
+        return value.model_dump(mode="json")
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    return value
