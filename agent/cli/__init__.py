@@ -8,11 +8,27 @@ from collections.abc import Sequence
 
 from memory.errors import RapportError
 
-from . import bench_commands, lamp_commands, locomo_commands, memory_commands, recsys_commands, serve_commands
+from . import (
+    bench_commands,
+    chat_commands,
+    lamp_commands,
+    locomo_commands,
+    memory_commands,
+    recsys_commands,
+    serve_commands,
+)
 
 # Each group adds its commands: top-level ones to `commands`, evaluations under `rapport eval`,
 # benchmarks under `rapport bench`. A new feature adds a module here and nothing else.
-COMMAND_GROUPS = (memory_commands, recsys_commands, locomo_commands, lamp_commands, bench_commands, serve_commands)
+COMMAND_GROUPS = (
+    chat_commands,
+    memory_commands,
+    recsys_commands,
+    serve_commands,
+    locomo_commands,
+    lamp_commands,
+    bench_commands,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
