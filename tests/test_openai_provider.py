@@ -77,6 +77,7 @@ class ScriptedEndpoint:
     def __init__(self) -> None:
         self.replies: deque[Reply] = deque()
         self.requests: list[tuple[str, dict[str, Any]]] = []
+        self.fallback: Reply | None = None  # answers when nothing is queued
         self.app = Starlette(
             routes=[
                 Route("/v1/chat/completions", self._handle, methods=["POST"]),
@@ -96,9 +97,12 @@ class ScriptedEndpoint:
     async def _handle(self, request: Request) -> Response:
         body = await request.json()
         self.requests.append((request.url.path, body))
-        if not self.replies:
+        if self.replies:
+            reply = self.replies.popleft()(body)
+        elif self.fallback is not None:
+            reply = self.fallback(body)
+        else:
             return JSONResponse({"error": {"message": "nothing scripted", "type": "test"}}, status_code=500)
-        reply = self.replies.popleft()(body)
         if asyncio.iscoroutine(reply):
             reply = await reply
         return reply if isinstance(reply, Response) else JSONResponse(reply)
@@ -120,6 +124,7 @@ def endpoint(endpoint_server: tuple[ScriptedEndpoint, str]) -> ScriptedEndpoint:
     scripted, _ = endpoint_server
     scripted.replies.clear()
     scripted.requests.clear()
+    scripted.fallback = None
     return scripted
 
 

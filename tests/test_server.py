@@ -4,132 +4,53 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import openai
 import pytest
-from pydantic import BaseModel
 
+from agent import Assistant, Settings
 from agent.cli import main as cli_main
+from agent.llm.base import Message
 from agent.server import check_bind, create_app, is_loopback
 from agent.server.run import check_port_free
-from memory import Memory
-from memory.errors import InvalidInputError, NotFoundError
+from memory.errors import InvalidInputError
 from tests.live_server import free_port, live_server
-
-# -- a stand-in for agent.Assistant with the same API (until the real one is wired in below) -----------------
-
-
-class StandInReply(BaseModel):
-    text: str
-    thread_id: str
-    recalled: list[Memory] = []
-    tool_calls: list[dict[str, Any]] = []
-    timings: dict[str, float] = {}
-
-
-class StandInEvent(BaseModel):
-    type: str
-    text: str = ""
-    memories: list[Memory] = []
-    tool: dict[str, Any] | None = None
-    reply: StandInReply | None = None
-
-
-class StandInProfile(BaseModel):
-    user_id: str
-    summary: str
-
-
-class StandInAssistant:
-    """Echoes the turn and recalls every stored memory; records what it was asked."""
-
-    def __init__(self) -> None:
-        self.store: dict[str, list[Memory]] = {}
-        self.turns: list[tuple[str, str, str | None]] = []
-
-    @staticmethod
-    def _check(user_id: str) -> str:
-        if not user_id.strip():
-            raise InvalidInputError("user_id", "must not be empty")
-        return user_id
-
-    def stream(self, user_id: str, message: str, *, thread_id: str | None = None) -> Iterator[StandInEvent]:
-        self._check(user_id)
-        if not message.strip():
-            raise InvalidInputError("message", "must not be empty")
-        self.turns.append((user_id, message, thread_id))
-        recalled = list(self.store.get(user_id, []))
-        yield StandInEvent(type="recalled", memories=recalled)
-        if message == "explode":
-            raise RuntimeError("secret internal detail")
-        if message == "use a tool":
-            yield StandInEvent(type="tool", tool={"name": "search_memory", "arguments": {"query": "x"}})
-        text = f"You said: {message}"
-        for index, word in enumerate(text.split(" ")):
-            yield StandInEvent(type="token", text=word if index == 0 else " " + word)
-        reply = StandInReply(text=text, thread_id=thread_id or "default", recalled=recalled, timings={"total_s": 0.01})
-        yield StandInEvent(type="done", text=text, reply=reply)
-
-    def chat(self, user_id: str, message: str, *, thread_id: str | None = None) -> StandInReply:
-        *_, done = self.stream(user_id, message, thread_id=thread_id)
-        assert done.reply is not None
-        return done.reply
-
-    def remember(self, user_id: str, text: str) -> Memory:
-        now = datetime.now(UTC)
-        memory = Memory(id=f"m{sum(map(len, self.store.values()))}", user_id=self._check(user_id), text=text,
-                        created_at=now, updated_at=now)  # fmt: skip
-        self.store.setdefault(user_id, []).append(memory)
-        return memory
-
-    def memories(self, user_id: str, query: str | None = None, *, k: int = 10) -> list[Memory]:
-        found = self.store.get(self._check(user_id), [])
-        if query is not None:
-            found = [m for m in found if any(word in m.text.lower() for word in query.lower().split())]
-        return found[:k]
-
-    def forget_memory(self, user_id: str, memory_id: str) -> None:
-        kept = [m for m in self.store.get(user_id, []) if m.id != memory_id]
-        if len(kept) == len(self.store.get(user_id, [])):
-            raise NotFoundError("memory_id", memory_id)
-        self.store[user_id] = kept
-
-    def profile(self, user_id: str) -> StandInProfile:
-        if not self.store.get(self._check(user_id)):
-            raise NotFoundError("user_id", user_id)
-        return StandInProfile(user_id=user_id, summary="; ".join(m.text for m in self.store[user_id]))
-
-    def forget(self, user_id: str) -> int:
-        return len(self.store.pop(self._check(user_id), []))
-
-
-# -- fixtures ------------------------------------------------------------------------------------------------
+from tests.scripted_model import ScriptedModel
 
 KEY = "test-key-0123456789"
 
 
-@pytest.fixture
-def assistant() -> StandInAssistant:
-    return StandInAssistant()
+def echo(messages: list[Message]) -> str:
+    """The scripted model's reply: what the user said last; "explode" fails like a broken model would."""
+    turn = [m.content for m in messages if m.role == "user"][-1]
+    if "explode" in turn:
+        raise RuntimeError("secret internal detail")
+    return f"You said: {turn}"
 
 
 @pytest.fixture
-def base_url(assistant: StandInAssistant) -> Iterator[str]:
+def assistant(tmp_path, embedder) -> Iterator[Assistant]:
+    opened = Assistant.open(Settings(data_dir=tmp_path / "data"), chat_model=ScriptedModel(reply_fn=echo))
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def base_url(assistant: Assistant) -> Iterator[str]:
     with live_server(create_app(assistant)) as url:
         yield url
 
 
 @pytest.fixture
 def client(base_url: str) -> openai.OpenAI:
-    return openai.OpenAI(base_url=f"{base_url}/v1", api_key="unused", max_retries=0, timeout=30)
+    return openai.OpenAI(base_url=f"{base_url}/v1", api_key="unused", max_retries=0, timeout=60)
 
 
 @pytest.fixture
 def http(base_url: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=base_url, timeout=30) as session:
+    with httpx.Client(base_url=base_url, timeout=60) as session:
         yield session
 
 
@@ -143,11 +64,15 @@ def assert_openai_error(response: httpx.Response, status: int, param: str | None
     return error
 
 
+def turns(assistant: Assistant, user_id: str, thread_id: str | None = None) -> list[str]:
+    return [turn["content"] for turn in assistant.history(user_id, thread_id=thread_id)]
+
+
 # -- chat through the openai client --------------------------------------------------------------------------
 
 
-def test_chat_completion_through_the_openai_client(client: openai.OpenAI, assistant: StandInAssistant) -> None:
-    assistant.remember("alice", "I love jazz")
+def test_chat_completion_through_the_openai_client(client: openai.OpenAI, assistant: Assistant) -> None:
+    assistant.remember("alice", "I love jazz and old soul records")
     response = client.chat.completions.create(
         model="rapport",
         user="alice",
@@ -155,40 +80,51 @@ def test_chat_completion_through_the_openai_client(client: openai.OpenAI, assist
             {"role": "system", "content": "be nice"},
             {"role": "user", "content": "earlier question"},
             {"role": "assistant", "content": "earlier answer"},
-            {"role": "user", "content": "What music do I like?"},
+            {"role": "user", "content": "Which music do I like?"},
         ],
     )
-    assert response.choices[0].message.content == "You said: What music do I like?"
+    assert response.choices[0].message.content == "You said: Which music do I like?"
     assert response.choices[0].finish_reason == "stop" and response.object == "chat.completion"
-    assert assistant.turns == [("alice", "What music do I like?", None)]
+    # only the last user message is the turn: the client's own copy of the history is not replayed
+    assert turns(assistant, "alice") == ["Which music do I like?", "You said: Which music do I like?"]
     extra = response.model_extra["rapport"]
-    assert [m["text"] for m in extra["recalled"]] == ["I love jazz"]
+    assert [m["text"] for m in extra["recalled"]] == ["I love jazz and old soul records"]
     assert extra["thread_id"] == "default" and "total_s" in extra["timings"]
 
 
-def test_streaming_matches_the_whole_reply(client: openai.OpenAI, assistant: StandInAssistant) -> None:
-    messages = [{"role": "user", "content": "Tell me something"}]
+def test_streaming_matches_the_whole_reply(client: openai.OpenAI, assistant: Assistant) -> None:
+    messages = [{"role": "user", "content": "Tell me something nice"}]
     whole = client.chat.completions.create(model="rapport", user="bob", messages=messages)
     chunks = list(client.chat.completions.create(model="rapport", user="bob", messages=messages, stream=True))
     assert chunks[0].choices[0].delta.role == "assistant"
-    assert all(chunk.object == "chat.completion.chunk" and len({c.id for c in chunks}) == 1 for chunk in chunks)
+    assert all(chunk.object == "chat.completion.chunk" for chunk in chunks) and len({c.id for c in chunks}) == 1
     text = "".join(chunk.choices[0].delta.content or "" for chunk in chunks)
-    assert text == whole.choices[0].message.content == "You said: Tell me something"
+    assert text == whole.choices[0].message.content == "You said: Tell me something nice"
     assert chunks[-1].choices[0].finish_reason == "stop"
+    assert chunks[-1].model_extra["rapport"]["thread_id"] == "default"
     assert any("recalled" in (chunk.model_extra or {}).get("rapport", {}) for chunk in chunks)
+    assert len(turns(assistant, "bob")) == 4
 
 
-def test_tool_events_ride_along_in_the_stream(client: openai.OpenAI) -> None:
+def test_recalled_memories_and_tool_events_ride_along_in_the_stream(
+    client: openai.OpenAI, assistant: Assistant
+) -> None:
+    assistant.remember("alice", "My sister is called Anna")
     chunks = list(
         client.chat.completions.create(
-            model="rapport", user="bob", messages=[{"role": "user", "content": "use a tool"}], stream=True
+            model="rapport",
+            user="alice",
+            messages=[{"role": "user", "content": "What is my sister called?"}],
+            stream=True,
         )
     )
-    tools = [c.model_extra["rapport"]["tool"] for c in chunks if "tool" in (c.model_extra or {}).get("rapport", {})]
-    assert tools == [{"name": "search_memory", "arguments": {"query": "x"}}]
+    extras = [(chunk.model_extra or {}).get("rapport", {}) for chunk in chunks]
+    recalled = [m["text"] for extra in extras for m in extra.get("recalled", [])]
+    tools = [extra["tool"]["name"] for extra in extras if "tool" in extra]
+    assert "My sister is called Anna" in recalled and tools == ["search_memory"]
 
 
-def test_user_and_thread_from_headers(client: openai.OpenAI, assistant: StandInAssistant) -> None:
+def test_user_and_thread_from_headers(client: openai.OpenAI, assistant: Assistant) -> None:
     client.chat.completions.create(
         model="rapport",
         messages=[{"role": "user", "content": [{"type": "text", "text": "hello"}, {"type": "text", "text": "there"}]}],
@@ -200,7 +136,9 @@ def test_user_and_thread_from_headers(client: openai.OpenAI, assistant: StandInA
         messages=[{"role": "user", "content": "hi"}],
         extra_headers={"X-Rapport-User": "x"},
     )
-    assert assistant.turns == [("carol", "hello\nthere", "trip-planning"), ("dave", "hi", None)]
+    assert turns(assistant, "carol", "trip-planning") == ["hello\nthere", "You said: hello\nthere"]
+    assert turns(assistant, "carol") == [] and turns(assistant, "x") == []
+    assert turns(assistant, "dave") == ["hi", "You said: hi"]
 
 
 def test_models_lists_rapport(client: openai.OpenAI) -> None:
@@ -230,33 +168,29 @@ def test_bad_input_in_a_stream_is_a_400_before_it_starts(client: openai.OpenAI) 
 def test_memory_endpoints(http: httpx.Client) -> None:
     created = http.post("/v1/users/alice/memories", json={"text": "My sister Anna lives in Lisbon"})
     assert created.status_code == 201 and created.json()["text"] == "My sister Anna lives in Lisbon"
+    assert created.json()["user_id"] == "alice"
     http.post("/v1/users/alice/memories", json={"text": "I love jazz"})
-    http.post("/v1/users/bob/memories", json={"text": "Bob likes tea"})
+    http.post("/v1/users/bob/memories", json={"text": "Bob likes green tea"})
 
     listed = http.get("/v1/users/alice/memories").json()
-    assert listed["object"] == "list" and [m["text"] for m in listed["data"]] == [
-        "My sister Anna lives in Lisbon",
-        "I love jazz",
-    ]
-    assert [m["text"] for m in http.get("/v1/users/alice/memories", params={"query": "jazz"}).json()["data"]] == [
-        "I love jazz"
-    ]
+    assert listed["object"] == "list"
+    assert sorted(m["text"] for m in listed["data"]) == ["I love jazz", "My sister Anna lives in Lisbon"]
+    found = http.get("/v1/users/alice/memories", params={"query": "which music do I like, jazz?"}).json()["data"]
+    assert found[0]["text"] == "I love jazz"
     assert len(http.get("/v1/users/alice/memories", params={"k": 1}).json()["data"]) == 1
 
     memory_id = created.json()["id"]
-    assert http.delete(f"/v1/users/alice/memories/{memory_id}").json() == {
-        "id": memory_id,
-        "object": "memory",
-        "deleted": True,
-    }
+    deleted = http.delete(f"/v1/users/alice/memories/{memory_id}")
+    assert deleted.json() == {"id": memory_id, "object": "memory", "deleted": True}
     assert_openai_error(http.delete(f"/v1/users/alice/memories/{memory_id}"), 404, "memory_id")
+    assert_openai_error(http.delete(f"/v1/users/bob/memories/{memory_id}"), 404, "memory_id")
 
     profile = http.get("/v1/users/alice/profile")
-    assert profile.status_code == 200 and profile.json() == {"user_id": "alice", "summary": "I love jazz"}
+    assert profile.status_code == 200 and profile.json()["user_id"] == "alice"
 
     assert http.delete("/v1/users/alice/memories").json() == {"user_id": "alice", "object": "user", "deleted": 1}
     assert http.get("/v1/users/alice/memories").json()["data"] == []
-    assert [m["text"] for m in http.get("/v1/users/bob/memories").json()["data"]] == ["Bob likes tea"]
+    assert [m["text"] for m in http.get("/v1/users/bob/memories").json()["data"]] == ["Bob likes green tea"]
 
 
 def test_profile_of_an_unknown_user_is_404(http: httpx.Client) -> None:
@@ -304,7 +238,7 @@ def test_more_malformed_requests(http: httpx.Client) -> None:
     assert_openai_error(http.get("/v1/users/a/memories", params={"k": 0}), 400, "k")
     assert_openai_error(http.get("/v1/nowhere"), 404)
     assert_openai_error(http.put("/v1/models"), 405)
-    assert_openai_error(http.post("/v1/users/%20/memories", json={"text": "hi"}), 400, "user_id")
+    assert_openai_error(http.post("/v1/users/%20/memories", json={"text": "I like tea"}), 400, "user_id")
 
 
 def test_an_unexpected_failure_is_a_500_without_the_traceback(http: httpx.Client) -> None:
@@ -316,7 +250,7 @@ def test_an_unexpected_failure_is_a_500_without_the_traceback(http: httpx.Client
 # -- authentication ------------------------------------------------------------------------------------------
 
 
-def test_a_key_is_required_when_configured(assistant: StandInAssistant) -> None:
+def test_a_key_is_required_when_configured(assistant: Assistant) -> None:
     with live_server(create_app(assistant, api_key=KEY)) as url:
         anonymous = openai.OpenAI(base_url=f"{url}/v1", api_key="wrong", max_retries=0)
         with pytest.raises(openai.AuthenticationError):
@@ -326,6 +260,7 @@ def test_a_key_is_required_when_configured(assistant: StandInAssistant) -> None:
         keyed = openai.OpenAI(base_url=f"{url}/v1", api_key=KEY, max_retries=0)
         reply = keyed.chat.completions.create(model="rapport", user="a", messages=[{"role": "user", "content": "hi"}])
         assert reply.choices[0].message.content == "You said: hi"
+        assert httpx.get(f"{url}/v1/users/a/memories", headers={"Authorization": f"Bearer {KEY}"}).status_code == 200
 
 
 def test_loopback_rules() -> None:
@@ -353,3 +288,80 @@ def test_serve_names_a_port_in_use(monkeypatch: pytest.MonkeyPatch, capsys) -> N
             check_port_free("127.0.0.1", port)
         assert cli_main(["serve", "--port", str(port)]) == 2
     assert f"127.0.0.1:{port}" in capsys.readouterr().err
+
+
+# -- the real `rapport serve` process, on the openai provider --------------------------------------------------
+
+
+def scripted_llm(body: dict[str, Any]) -> Any:
+    """An OpenAI-compatible "LLM" for the end-to-end test: no tools, fixed extraction, replies by question."""
+    from tests.test_openai_provider import chat_json, chat_stream
+
+    messages = body["messages"]
+    last_user = [m["content"] for m in messages if m["role"] == "user"][-1]
+    if body.get("stream"):
+        return chat_stream(["You live", " in Berlin."] if "Where" in last_user else ["Nice", " to meet you!"])
+    if "response_format" in body or "JSON schema" in str(messages[0].get("content")):
+        if '"memories"' in str(messages[0]["content"]):
+            return chat_json('{"memories": [{"text": "I live in Berlin", "kind": "fact"}]}')
+        return chat_json('{"action": "add"}')
+    return chat_json("")
+
+
+@pytest.mark.slow
+def test_rapport_serve_end_to_end_on_the_openai_provider(tmp_path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.test_openai_provider import ScriptedEndpoint
+
+    llm = ScriptedEndpoint()
+    llm.fallback = scripted_llm
+    port = free_port()
+    with live_server(llm.app) as llm_url:
+        env = {
+            **os.environ,
+            "RAPPORT_DATA_DIR": str(tmp_path / "data"),
+            "RAPPORT_LLM_PROVIDER": "openai",
+            "RAPPORT_LLM_BASE_URL": f"{llm_url}/v1",
+            "RAPPORT_LLM_MODEL": "scripted",
+            "RAPPORT_API_KEY": KEY,
+        }
+        command = [sys.executable, "-m", "agent.cli", "serve", "--port", str(port)]
+        server = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        try:
+            url = f"http://127.0.0.1:{port}"
+            deadline = time.monotonic() + 120
+            while True:
+                try:
+                    if httpx.get(f"{url}/v1/models", headers={"Authorization": f"Bearer {KEY}"}).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                assert server.poll() is None and time.monotonic() < deadline, server.stdout.read()
+                time.sleep(0.3)
+            client = openai.OpenAI(base_url=f"{url}/v1", api_key=KEY, max_retries=0, timeout=120)
+            first = [{"role": "user", "content": "Hi! I live in Berlin."}]
+            chunks = client.chat.completions.create(model="rapport", user="alice", messages=first, stream=True)
+            assert "".join(c.choices[0].delta.content or "" for c in chunks) == "Nice to meet you!"
+            memories: list[str] = []
+            while not memories and time.monotonic() < deadline:  # written after the reply, off its path
+                found = httpx.get(f"{url}/v1/users/alice/memories", headers={"Authorization": f"Bearer {KEY}"})
+                memories = [m["text"] for m in found.json()["data"]]
+                time.sleep(0.3)
+            assert memories == ["I live in Berlin"]
+            question = [{"role": "user", "content": "Where do I live?"}]
+            reply = client.chat.completions.create(
+                model="rapport", user="alice", messages=question, extra_headers={"X-Rapport-Thread": "another"}
+            )
+            assert reply.choices[0].message.content == "You live in Berlin."
+            assert "I live in Berlin" in [m["text"] for m in reply.model_extra["rapport"]["recalled"]]
+            assert any("tools" in body for _, body in llm.requests), "the openai provider offers the tools"
+        finally:
+            server.send_signal(signal.SIGINT)
+            output, _ = server.communicate(timeout=30)
+        assert server.returncode == 0, output
+        assert f"on http://127.0.0.1:{port}/v1 (bearer key required)" in output
