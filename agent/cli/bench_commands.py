@@ -12,6 +12,11 @@ def register(*, benches: argparse._SubParsersAction, **_: argparse._SubParsersAc
     memory.add_argument("--queries", type=int, default=200)
     memory.set_defaults(handler=_bench_memory)
 
+    agent = benches.add_parser("agent", help="per-turn overhead of the agent graph beside the memory search alone")
+    agent.add_argument("--memories", type=int, default=1000)
+    agent.add_argument("--turns", type=int, default=200)
+    agent.set_defaults(handler=_bench_agent)
+
     model = benches.add_parser("model", help="embedded chat model: load, prefill, generation and scoring speed")
     model.add_argument("--threads", type=int, default=None, help="CPU threads (default: RAPPORT_LLM_THREADS or all)")
     model.add_argument("--batch", type=int, default=None, help="prompt batch size (default: RAPPORT_LLM_BATCH)")
@@ -23,6 +28,13 @@ def _bench_memory(args: argparse.Namespace) -> int:
     from evals.bench.memory import run
 
     run(sizes=[int(s) for s in args.sizes.split(",")], users=args.users, queries=args.queries)
+    return 0
+
+
+def _bench_agent(args: argparse.Namespace) -> int:
+    from evals.bench.agent import run
+
+    run(memories=args.memories, turns=args.turns)
     return 0
 
 
