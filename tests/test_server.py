@@ -365,3 +365,33 @@ def test_rapport_serve_end_to_end_on_the_openai_provider(tmp_path) -> None:
             output, _ = server.communicate(timeout=30)
         assert server.returncode == 0, output
         assert f"on http://127.0.0.1:{port}/v1 (bearer key required)" in output
+
+
+def test_concurrent_requests_for_several_users(client: openai.OpenAI, assistant: Assistant) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    def talk(index: int) -> str:
+        user, stream = f"user{index % 3}", index % 2 == 0
+        messages = [{"role": "user", "content": f"Message number {index}"}]
+        if stream:
+            chunks = client.chat.completions.create(model="rapport", user=user, messages=messages, stream=True)
+            return "".join(c.choices[0].delta.content or "" for c in chunks)
+        return client.chat.completions.create(model="rapport", user=user, messages=messages).choices[0].message.content
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        replies = list(pool.map(talk, range(12)))
+    assert replies == [f"You said: Message number {i}" for i in range(12)]
+    assert sum(len(turns(assistant, f"user{u}")) for u in range(3)) == 24
+
+
+def test_a_client_that_leaves_mid_stream_does_not_break_the_thread(base_url: str, assistant: Assistant) -> None:
+    body = {"model": "rapport", "user": "erin", "stream": True, "messages": [{"role": "user", "content": "a b c d e"}]}
+    with httpx.stream("POST", f"{base_url}/v1/chat/completions", json=body, timeout=60) as response:
+        assert response.status_code == 200
+        next(response.iter_lines())  # read the first event, then hang up
+    client = openai.OpenAI(base_url=f"{base_url}/v1", api_key="unused", max_retries=0, timeout=60)
+    reply = client.chat.completions.create(
+        model="rapport", user="erin", messages=[{"role": "user", "content": "again"}]
+    )
+    assert reply.choices[0].message.content == "You said: again"
+    assert turns(assistant, "erin")[-2:] == ["again", "You said: again"]
