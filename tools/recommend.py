@@ -1,0 +1,221 @@
+"""``Recommender``: a user's memories in, ranked items out, each with a reason drawn from those memories.
+
+It reads the user's interactions (memories of kind ``interaction``) and stated preferences (kind
+``preference``) from the memory store, builds a ``UserProfile`` and ranks the catalog with
+``tools.pipeline.rank_items``, the same function the MovieLens evaluation scores.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel, Field
+
+from memory import Memory, MemoryKind, MemoryStore
+from memory.errors import InvalidInputError, NotFoundError
+from memory.records import check_user_id
+
+from .catalog import Catalog, CatalogIndex
+from .interactions import Interaction, user_interactions
+from .items import Item
+from .pipeline import RankingConfig, Signals, rank_items
+from .ranking import UserProfile
+from .rerank import llm_rerank
+from .retrieval import Filters, ItemKNN
+
+MAX_K = 100
+NEGATIVE_CUES = re.compile(
+    r"\b(don'?t|do not|doesn'?t|never|no|not|nothing|hate[sd]?|dislike[sd]?|avoid|can'?t stand|tired of|too)\b",
+    re.IGNORECASE,
+)
+QUERY_CLAUSES = re.compile(r"[,;.!?]|\bbut\b", re.IGNORECASE)
+PREFERENCE_MATCH = 0.35  # cosine above which a stated preference is cited as a reason
+ITEMKNN_FILE = "itemknn.npz"
+
+
+class Recommendation(BaseModel):
+    """One recommended item, its score, and why: the user's own memories it follows from."""
+
+    item: Item
+    score: float
+    reason: str
+    evidence: list[str] = Field(default_factory=list, description="Texts of the memories the reason cites.")
+
+
+def preference_sign(text: str) -> float:
+    """+1 for something the user wants, -1 for something they don't ("no horror", "I hate musicals")."""
+    return -1.0 if NEGATIVE_CUES.search(text) else 1.0
+
+
+def default_knn_path() -> Path:
+    from agent.settings import Settings
+
+    return Settings().data_dir.expanduser() / "recsys" / ITEMKNN_FILE
+
+
+class Recommender:
+    """Recommendations for one store's users over one catalog."""
+
+    def __init__(
+        self,
+        store: MemoryStore,
+        catalog: Catalog,
+        *,
+        knn: ItemKNN | None = None,
+        knn_path: Path | None = None,
+        chat_model: Any = None,
+        config: RankingConfig | None = None,
+    ) -> None:
+        self.store = store
+        self.catalog = catalog
+        self.chat_model = chat_model
+        self.config = config or RankingConfig()
+        self._knn = knn
+        self._knn_path = knn_path
+
+    @property
+    def index(self) -> CatalogIndex:
+        return self.catalog.index()
+
+    @property
+    def knn(self) -> ItemKNN | None:
+        """Everyone's co-occurrence model, built by ``rapport interactions import`` (None before that)."""
+        if self._knn is None:
+            self._knn = ItemKNN.load(self._knn_path or default_knn_path(), self.index.ids)
+        return self._knn
+
+    def profile(self, user_id: str) -> tuple[UserProfile, list[Interaction], list[Memory], list[Memory]]:
+        """The user's profile, interactions (oldest first), interaction memories and active preference memories."""
+        index = self.index
+        interactions = [i for i in user_interactions(self.store, user_id) if i.item_id in index.position]
+        latest: dict[str, Interaction] = {}
+        for interaction in interactions:  # a later action on the same item replaces the earlier one
+            latest.pop(interaction.item_id, None)
+            latest[interaction.item_id] = interaction
+        history = list(latest.values())
+        preferences = self.store.list(user_id, kind=MemoryKind.PREFERENCE, limit=1000)
+        interaction_memories = self.store.list(user_id, kind=MemoryKind.INTERACTION, limit=10**9)
+        vectors = (
+            self.store.embedder.encode([m.text for m in preferences])
+            if preferences
+            else np.empty((0, index.embeddings.shape[1]), dtype=np.float32)
+        )
+        profile = UserProfile(
+            positions=np.array([index.position[i.item_id] for i in history], dtype=int),
+            polarity=np.array([i.polarity() for i in history], dtype=float),
+            preference_vectors=vectors,
+            preference_signs=np.array([preference_sign(m.text) for m in preferences], dtype=float),
+        )
+        return profile, history, interaction_memories, preferences
+
+    def recommend(
+        self,
+        user_id: str,
+        *,
+        query: str | None = None,
+        k: int = 10,
+        filters: Filters | dict[str, Any] | None = None,
+        include_rated: bool = False,
+        known_user: bool = False,
+    ) -> list[Recommendation]:
+        """The ``k`` best items for the user, never one they already rated unless ``include_rated``.
+
+        ``known_user`` makes a user with no memories at all an error instead of a cold start.
+        """
+        user_id = check_user_id(user_id)
+        if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= MAX_K:
+            raise InvalidInputError("k", f"must be an integer from 1 to {MAX_K}, got {k!r}")
+        if query is not None and not query.strip():
+            query = None
+        filters = Filters.model_validate(filters or {}) if not isinstance(filters, Filters) else filters
+        if include_rated:
+            filters = filters.model_copy(update={"include_seen": True})
+        if known_user and self.store.count(user_id) == 0:
+            raise NotFoundError("user_id", user_id)
+        index = self.index
+        profile, history, memories, preferences = self.profile(user_id)
+        query_vector = self._query_vector(query) if query else None
+        chosen, scores, signals = rank_items(
+            index, profile, k, config=self.config, knn=self.knn, query_vector=query_vector, filters=filters
+        )
+        if self.chat_model is not None and getattr(self.chat_model, "supports_tools", False):
+            lines = [m.text for m in preferences] + [m.text for m in memories[:20]]
+            order = llm_rerank(self.chat_model, [index.items[p] for p in chosen], profile=lines, query=query)
+            chosen = [chosen[i] for i in order]
+        by_item = {str(m.metadata.get("item_id")): m for m in reversed(memories)}  # newest memory per item
+        return [
+            self._explain(position, float(scores[position]), profile, history, by_item, preferences, signals, query)
+            for position in chosen
+        ]
+
+    def _query_vector(self, query: str) -> np.ndarray:
+        """Wanted parts of the query pull, unwanted parts ("nothing too violent") push away."""
+        clauses = [c.strip() for c in QUERY_CLAUSES.split(query) if c and c.strip()] or [query]
+        signs = np.array([preference_sign(c) for c in clauses])
+        vectors = self.store.embedder.encode(clauses)
+        if (signs > 0).any():
+            weights = np.where(signs > 0, 1.0 / max((signs > 0).sum(), 1), -0.5 / max((signs < 0).sum(), 1))
+        else:
+            weights = -np.ones(len(clauses)) / len(clauses)
+        return (weights.astype(np.float32) @ vectors).astype(np.float32)
+
+    def _explain(
+        self,
+        position: int,
+        score: float,
+        profile: UserProfile,
+        history: list[Interaction],
+        memory_of_item: dict[str, Memory],
+        preferences: list[Memory],
+        signals: Signals,
+        query: str | None,
+    ) -> Recommendation:
+        """Cite the liked items closest to this one and the stated preferences it matches."""
+        index = self.index
+        item = index.items[position]
+        parts: list[str] = []
+        evidence: list[str] = []
+        liked = [n for n, value in enumerate(profile.polarity) if value > 0]
+        if liked:
+            closeness = self._closeness(position, profile.positions[liked])
+            best = [liked[n] for n in np.argsort(-closeness)[:2] if closeness[n] > 0]
+            titles = [index.items[profile.positions[n]].title for n in best]
+            if titles:
+                parts.append("because you liked " + " and ".join(titles))
+                cited = [memory_of_item.get(history[n].item_id) for n in best]
+                evidence += [memory.text for memory in cited if memory is not None]
+        if preferences:
+            similarity = profile.preference_vectors @ index.embeddings[position]
+            for n in np.argsort(-similarity)[:2]:
+                if profile.preference_signs[n] > 0 and similarity[n] >= PREFERENCE_MATCH:
+                    parts.append(f"it fits what you told me: “{preferences[n].text}”")
+                    evidence.append(preferences[n].text)
+                    break
+        if query is not None and signals.query is not None:
+            parts.append(f"it matches “{query}”")
+        if not parts:
+            count = int(self.knn.counts[position]) if self.knn is not None else int(index.popularity[position])
+            parts.append(f"it is popular with other users ({count} interactions); I don't know your taste yet")
+        reason = parts[0][0].upper() + parts[0][1:] + "".join(f"; {p}" for p in parts[1:]) + "."
+        return Recommendation(item=item, score=round(score, 4), reason=reason, evidence=evidence)
+
+    def _closeness(self, position: int, liked_positions: np.ndarray) -> np.ndarray:
+        """How related each liked item is to the recommended one: co-occurrence, else text similarity."""
+        if self.knn is not None:
+            row = self.knn.similarity[position]
+            values = np.asarray(row[:, liked_positions].todense()).ravel()
+            if values.max(initial=0) > 0:
+                return values
+        embeddings = self.index.embeddings
+        return embeddings[liked_positions] @ embeddings[position]
+
+
+def knn_from_store(store: MemoryStore, index: CatalogIndex) -> ItemKNN:
+    """Item-to-item co-occurrence from every user's interaction memories in ``store``."""
+    from .retrieval import interaction_matrix
+
+    by_user = {user: user_interactions(store, user) for user in store.users()}
+    return ItemKNN.fit(interaction_matrix(index, by_user))
