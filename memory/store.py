@@ -8,7 +8,6 @@ first, and every record read back is checked to carry the caller's user id.
 from __future__ import annotations
 
 import hashlib
-import json
 import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -20,22 +19,19 @@ from urllib.parse import urlparse
 import chromadb
 from chromadb.api.models.Collection import Collection
 from chromadb.errors import NotFoundError as ChromaNotFoundError
-from pydantic import ValidationError
 
 from .codec import from_chroma, to_chroma
 from .embedder import Embedder, RapportEmbeddingFunction, get_embedder
 from .errors import InvalidInputError, NotFoundError, RapportError, StoreUnavailableError
 from .fusion import reciprocal_rank_fusion
+from .intake import as_new_memory, check_count, json_metadata, new_memory, parse_record, record_items
 from .records import (
     Hit,
     Memory,
     MemoryKind,
     MemoryStatus,
     NewMemory,
-    as_utc,
-    check_context,
     check_kind,
-    check_metadata,
     check_text,
     check_user_id,
     new_memory_id,
@@ -121,7 +117,7 @@ class MemoryStore:
                 "items", f"{len(items)} items in one batch, the limit is {self.max_batch}", "split the batch"
             )
         now = utc_now()
-        memories = [_new_memory(user_id, _as_new_memory(item, i), now) for i, item in enumerate(items)]
+        memories = [new_memory(user_id, as_new_memory(item, i), now) for i, item in enumerate(items)]
         if not memories:
             return []
         if embeddings is not None and len(embeddings) != len(memories):
@@ -139,7 +135,7 @@ class MemoryStore:
         if text is not None:
             changes["text"] = check_text(text)
         if metadata is not None:
-            changes["metadata"] = _json_metadata(metadata)
+            changes["metadata"] = json_metadata(metadata)
         new = old.model_copy(update=changes)
         self._write(user_id, [new], self.embedder.encode([new.text]))
         return new
@@ -207,7 +203,7 @@ class MemoryStore:
         Records are written in batches of at most ``max_batch``; an existing id is overwritten.
         """
         user_id = check_user_id(user_id)
-        memories = [_parse_record(user_id, record, line) for line, record in enumerate(_record_items(records), 1)]
+        memories = [parse_record(user_id, record, line) for line, record in enumerate(record_items(records), 1)]
         for start in range(0, len(memories), self.max_batch):
             batch = memories[start : start + self.max_batch]
             self._write(user_id, batch, self.embedder.encode([m.text for m in batch]), create=True)
@@ -235,8 +231,8 @@ class MemoryStore:
     ) -> list[Memory]:
         """The user's memories, newest first."""
         user_id = check_user_id(user_id)
-        _check_count("limit", limit, minimum=0)
-        _check_count("offset", offset, minimum=0)
+        check_count("limit", limit, minimum=0)
+        check_count("offset", offset, minimum=0)
         kinds = [check_kind(kind)] if kind is not None else None
         newest = self._user_records(user_id).newest_first(record_filter(kinds, include_superseded))
         return newest[offset : offset + limit]
@@ -274,7 +270,7 @@ class MemoryStore:
         fusion of both, the default), ``recency`` (newest first, the query is ignored).
         """
         user_id = check_user_id(user_id)
-        _check_count("k", k, minimum=1, maximum=MAX_K)
+        check_count("k", k, minimum=1, maximum=MAX_K)
         if mode not in SEARCH_MODES:
             raise InvalidInputError("mode", f"unknown search mode {mode!r}", f"use one of: {', '.join(SEARCH_MODES)}")
         if mode != "recency":
@@ -435,79 +431,3 @@ def _connect_http(url: str) -> chromadb.ClientAPI:
         )
     except Exception as error:
         raise StoreUnavailableError(f"cannot reach the Chroma server at {url}: {error}") from error
-
-
-def _check_count(field: str, value: object, *, minimum: int, maximum: int | None = None) -> None:
-    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
-        raise InvalidInputError(field, f"must be an integer >= {minimum}, got {value!r}")
-    if maximum is not None and value > maximum:
-        raise InvalidInputError(field, f"must be at most {maximum}, got {value}")
-
-
-def _json_metadata(metadata: object, field: str = "metadata") -> dict[str, Any]:
-    checked = check_metadata(metadata)
-    try:
-        json.dumps(checked, allow_nan=False)
-    except (TypeError, ValueError) as error:
-        raise InvalidInputError(field, f"is not JSON-serialisable: {error}") from None
-    return checked
-
-
-def _as_new_memory(item: NewMemory | dict[str, Any] | str, index: int) -> NewMemory:
-    if isinstance(item, NewMemory):
-        return item
-    if isinstance(item, str):
-        item = {"text": item}
-    if not isinstance(item, dict):
-        raise InvalidInputError(f"items[{index}]", f"expected text, a dict or NewMemory, got {type(item).__name__}")
-    try:
-        return NewMemory.model_validate(item)
-    except ValidationError as error:
-        first = error.errors()[0]
-        field = str(first["loc"][0]) if first["loc"] else f"items[{index}]"
-        raise InvalidInputError(field, f"{first['msg']} (item {index})") from None
-
-
-def _new_memory(user_id: str, item: NewMemory, now: datetime) -> Memory:
-    created = as_utc(item.created_at) if item.created_at is not None else now
-    return Memory(
-        id=new_memory_id(),
-        user_id=user_id,
-        text=check_text(item.text),
-        kind=check_kind(item.kind),
-        created_at=created,
-        updated_at=created,
-        source=item.source,
-        context=check_context(item.context),
-        metadata=_json_metadata(item.metadata),
-    )
-
-
-def _record_items(
-    records: str | Iterable[Memory | dict[str, Any] | str],
-) -> Iterator[Memory | dict[str, Any] | str]:
-    if isinstance(records, str):
-        yield from (line for line in records.splitlines() if line.strip())
-    else:
-        yield from records
-
-
-def _parse_record(user_id: str, record: Memory | dict[str, Any] | str, line: int) -> Memory:
-    try:
-        if isinstance(record, Memory):
-            memory = record
-        elif isinstance(record, str):
-            memory = Memory.model_validate_json(record)
-        else:
-            memory = Memory.model_validate(record)
-    except ValueError as error:
-        raise InvalidInputError(f"records line {line}", str(error).splitlines()[0], "pass lines of export()") from None
-    check_text(memory.text, f"records line {line}: text")
-    return memory.model_copy(
-        update={
-            "user_id": user_id,
-            "created_at": as_utc(memory.created_at),
-            "updated_at": as_utc(memory.updated_at),
-            "metadata": _json_metadata(memory.metadata, f"records line {line}: metadata"),
-        }
-    )
