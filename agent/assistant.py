@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 import time
+from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,8 +17,8 @@ from agent.threads import DEFAULT_THREAD, delete_threads, open_checkpointer, thr
 from agent.types import Reply, StreamEvent
 from agent.writer import MemoryWriter
 from memory import Memory, MemoryStore
-from memory.errors import RapportError
-from memory.extraction import Candidate, guess_kind, reconcile
+from memory.errors import InvalidInputError, RapportError
+from memory.extraction import MIN_MEMORY_CHARS, Candidate, guess_kind, reconcile
 from memory.profile import Profile, ProfileBuilder
 from memory.records import check_identifier, check_text, check_user_id
 
@@ -33,6 +35,8 @@ class Assistant:
         self.deps = AgentDeps(store=store, model=model, profiles=self.profiles, writer=self.writer)
         self.checkpointer = open_checkpointer(settings.data_dir.expanduser() / "threads.sqlite")
         self.graph = build_graph(self.deps, self.checkpointer)
+        self._thread_locks: dict[str, threading.Lock] = defaultdict(threading.Lock)
+        self._locks_guard = threading.Lock()
 
     @classmethod
     def open(
@@ -60,20 +64,24 @@ class Assistant:
         user_id = check_user_id(user_id)
         message = check_text(message, "message")
         thread_id = check_identifier(thread_id or DEFAULT_THREAD, "thread_id")
-        config = {"configurable": {"thread_id": thread_key(user_id, thread_id)}}
+        key = thread_key(user_id, thread_id)
+        config = {"configurable": {"thread_id": key}}
         start = time.perf_counter()
         final: dict[str, Any] = {}
-        for mode, chunk in self.graph.stream(
-            turn_input(user_id, thread_id, message), config, stream_mode=["custom", "values"]
-        ):
-            if mode == "values":
-                final = chunk
-            elif "recalled" in chunk:
-                yield StreamEvent(type="recalled", memories=_memories(chunk["recalled"]))
-            elif "token" in chunk:
-                yield StreamEvent(type="token", text=chunk["token"])
-            elif "tool" in chunk:
-                yield StreamEvent(type="tool", tool=chunk["tool"])
+        with self._locks_guard:
+            turn_lock = self._thread_locks[key]
+        with turn_lock:  # two turns on one thread would start from the same checkpoint and lose one
+            for mode, chunk in self.graph.stream(
+                turn_input(user_id, thread_id, message), config, stream_mode=["custom", "values"]
+            ):
+                if mode == "values":
+                    final = chunk
+                elif "recalled" in chunk:
+                    yield StreamEvent(type="recalled", memories=_memories(chunk["recalled"]))
+                elif "token" in chunk:
+                    yield StreamEvent(type="token", text=chunk["token"])
+                elif "tool" in chunk:
+                    yield StreamEvent(type="tool", tool=chunk["tool"])
         if final.get("user_id") != user_id:
             raise RapportError("thread state does not belong to this user; refusing to answer from it")
         timings = {**final.get("timings", {}), "total_s": time.perf_counter() - start}
@@ -96,8 +104,12 @@ class Assistant:
 
     def remember(self, user_id: str, text: str) -> Memory:
         """Store a statement now (reconciled: a changed preference supersedes the old one)."""
-        candidate = Candidate(text=check_text(text)[:500], kind=guess_kind(text))
-        outcome = reconcile(self.store, check_user_id(user_id), candidate, model=self.model, source="api")
+        user_id = check_user_id(user_id)
+        text = check_text(text).strip()
+        if len(text) < MIN_MEMORY_CHARS:
+            raise InvalidInputError("text", f"is shorter than {MIN_MEMORY_CHARS} characters", "say a little more")
+        candidate = Candidate(text=text, kind=guess_kind(text))
+        outcome = reconcile(self.store, user_id, candidate, model=self.model, source="api")
         assert outcome.memory is not None
         return outcome.memory
 

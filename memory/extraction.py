@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field
 from prompts import render
 
 from .errors import RapportError
-from .records import Memory, MemoryKind
+from .records import MAX_TEXT_BYTES, Memory, MemoryKind
 from .store import MemoryStore
 
 if TYPE_CHECKING:
@@ -47,10 +47,13 @@ EXPLICIT = re.compile(r"^(please\s+)?(remember|note|keep in mind)\s+(that\s+)?",
 SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\n+|,?\s+(?:and|but)\s+(?=(?:I|I'm|I've|my|My)\b)")
 
 
+MIN_MEMORY_CHARS = 3
+
+
 class Candidate(BaseModel):
     """Something worth remembering about the user, phrased as the user would say it."""
 
-    text: str = Field(min_length=3, max_length=500)
+    text: str = Field(min_length=MIN_MEMORY_CHARS, max_length=MAX_TEXT_BYTES)
     kind: Literal["fact", "preference", "event"] = "fact"
 
 

@@ -232,3 +232,34 @@ def test_an_empty_model_reply_is_an_error_not_a_blank_turn(make_assistant) -> No
     with pytest.raises(RapportError, match="empty reply"):
         assistant.chat("alice", "Hello?")
     assert assistant.history("alice") == []
+
+
+def test_remember_rejects_too_short_text_and_bad_users_by_name(make_assistant) -> None:
+    assistant = make_assistant()
+    with pytest.raises(InvalidInputError) as error:
+        assistant.remember("alice", "hi")
+    assert error.value.field == "text"
+    with pytest.raises(InvalidInputError) as error:
+        assistant.remember(" ", "I like tea")
+    assert error.value.field == "user_id"
+
+
+def test_concurrent_turns_on_one_thread_lose_no_messages(make_assistant) -> None:
+    assistant = make_assistant(ScriptedModel(delay_s=0.01))
+    errors: list[BaseException] = []
+
+    def talk(index: int) -> None:
+        try:
+            assistant.chat("alice", f"Message number {index}?")
+        except BaseException as error:  # surfaced below
+            errors.append(error)
+
+    threads = [threading.Thread(target=talk, args=(i,)) for i in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sorted(t["content"] for t in assistant.history("alice") if t["role"] == "user") == [
+        f"Message number {i}?" for i in range(6)
+    ]
