@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import threading
 import time
-from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,6 +12,7 @@ from agent.llm import get_chat_model
 from agent.llm.base import ChatModel
 from agent.settings import Settings
 from agent.threads import DEFAULT_THREAD, delete_threads, open_checkpointer, thread_key
+from agent.turn_locks import TurnLocks
 from agent.types import Reply, StreamEvent
 from agent.writer import MemoryWriter
 from memory import Memory, MemoryStore
@@ -35,8 +34,7 @@ class Assistant:
         self.deps = AgentDeps(store=store, model=model, profiles=self.profiles, writer=self.writer)
         self.checkpointer = open_checkpointer(settings.data_dir.expanduser() / "threads.sqlite")
         self.graph = build_graph(self.deps, self.checkpointer)
-        self._thread_locks: dict[str, threading.Lock] = defaultdict(threading.Lock)
-        self._locks_guard = threading.Lock()
+        self._turn_locks = TurnLocks()
 
     @classmethod
     def open(
@@ -68,9 +66,7 @@ class Assistant:
         config = {"configurable": {"thread_id": key}}
         start = time.perf_counter()
         final: dict[str, Any] = {}
-        with self._locks_guard:
-            turn_lock = self._thread_locks[key]
-        with turn_lock:  # two turns on one thread would start from the same checkpoint and lose one
+        with self._turn_locks.hold(key):
             for mode, chunk in self.graph.stream(
                 turn_input(user_id, thread_id, message), config, stream_mode=["custom", "values"]
             ):

@@ -24,7 +24,6 @@ from .errors import error_body, install_error_handlers, rapport_error_status
 from .pump import ThreadPump
 from .schemas import ChatCompletionRequest, NewMemoryIn, chat_chunk, chat_completion, completion_id, memory_json
 from .schemas import model_list as model_list_body
-from .serial import ConversationLocks
 
 log = logging.getLogger(__name__)
 MAX_THREAD_CHARS = 128
@@ -116,7 +115,6 @@ def create_app(assistant: AssistantAPI, *, api_key: str | None = None) -> FastAP
     app = FastAPI(title="Rapport", version="0.1.0", dependencies=guards)
     install_error_handlers(app)
     started = int(time.time())
-    locks = ConversationLocks()
 
     @app.get("/v1/models")
     def list_models() -> dict[str, Any]:
@@ -131,16 +129,11 @@ def create_app(assistant: AssistantAPI, *, api_key: str | None = None) -> FastAP
         user_id = pick_user(request.user, x_rapport_user)
         thread_id = pick_thread(x_rapport_thread)
         turn = request.turn()
-        if not request.stream:
-            with locks.hold(user_id, thread_id):
-                reply = assistant.chat(user_id, turn, thread_id=thread_id)
+        if not request.stream:  # the Assistant runs one turn at a time per conversation
+            reply = assistant.chat(user_id, turn, thread_id=thread_id)
             return chat_completion(reply, model=request.model, thread_id=thread_id)
 
-        def one_turn() -> Iterator[Any]:  # runs in the pump's thread, holding the conversation's lock
-            with locks.hold(user_id, thread_id):
-                yield from assistant.stream(user_id, turn, thread_id=thread_id)
-
-        events = ThreadPump(one_turn())
+        events = ThreadPump(assistant.stream(user_id, turn, thread_id=thread_id))
         first = next(events, None)  # bad input raises here, while a 4xx status can still be sent
         return StreamingResponse(
             stream_chunks(first, events, model=request.model, thread_id=thread_id),

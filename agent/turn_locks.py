@@ -12,15 +12,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 
-class ConversationLocks:
+class TurnLocks:
     def __init__(self) -> None:
         self._guard = threading.Lock()
-        self._locks: dict[tuple[str, str], tuple[threading.Lock, list[int]]] = {}
+        self._locks: dict[str, tuple[threading.Lock, list[int]]] = {}
 
     @contextmanager
-    def hold(self, user_id: str, thread_id: str | None) -> Iterator[None]:
-        """Hold the lock of ``(user_id, thread_id)`` for the block (``None`` is the default thread)."""
-        key = (user_id, thread_id or "")
+    def hold(self, key: str) -> Iterator[None]:
+        """Hold the lock of one conversation (its checkpoint key) for the block."""
         with self._guard:
             lock, users = self._locks.setdefault(key, (threading.Lock(), [0]))
             users[0] += 1
