@@ -1,0 +1,1 @@
+"""LaMP: official formats and metrics, personalization strategies, reports (``rapport eval lamp``)."""

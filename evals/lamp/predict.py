@@ -1,0 +1,94 @@
+"""Model answers for LaMP prompts, cached on disk by model and prompt so a rerun redoes nothing.
+
+Labelled tasks (LaMP-1/2/3) are answered by likelihood: ``ChatModel.score`` gives each allowed
+label's log-probability after the prompt and the best one is the answer, so every output is a
+valid label and no free text is parsed. A model without ``score`` (a chat API) falls back to
+generation; its text is then scored as the official scorer would (not a label: wrong).
+Generation tasks take the first line of a greedy completion.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import threading
+import time
+from pathlib import Path
+
+from agent.llm.base import ChatModel
+
+from .prompting import label_options
+from .tasks import TaskSpec
+
+
+def model_key(model: ChatModel) -> str:
+    """Identifies a model in cache keys: its class and, when it has one, its weights file or model name."""
+    detail = getattr(model, "model_path_override", None) or getattr(model, "model_name", None) or "default"
+    return f"{type(model).__module__}.{type(model).__qualname__}:{detail}"
+
+
+class DiskCache:
+    """A tiny persistent key -> JSON map (SQLite, one commit per entry: a crash loses at most one)."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(str(path), check_same_thread=False)
+        self._db.execute("CREATE TABLE IF NOT EXISTS cache (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        self._db.commit()
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def key(*parts: str) -> str:
+        return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+
+    def get(self, key: str) -> object | None:
+        with self._lock:
+            row = self._db.execute("SELECT value FROM cache WHERE key = ?", (key,)).fetchone()
+        return None if row is None else json.loads(row[0])
+
+    def put(self, key: str, value: object) -> None:
+        with self._lock:
+            self._db.execute("INSERT OR REPLACE INTO cache (key, value) VALUES (?, ?)", (key, json.dumps(value)))
+            self._db.commit()
+
+    def close(self) -> None:
+        self._db.close()
+
+
+class Predictor:
+    """Answers prompts for one task with one model; counts the seconds spent inside the model."""
+
+    def __init__(self, model: ChatModel, spec: TaskSpec, cache: DiskCache) -> None:
+        self.model = model
+        self.spec = spec
+        self.cache = cache
+        self.model_name = model_key(model)
+        self.model_seconds = 0.0
+        self.model_calls = 0
+        self.cache_hits = 0
+        self.options = label_options(spec) if spec.has_labels else []
+
+    def predict(self, prompt: str) -> str:
+        key = DiskCache.key("lamp-predict", self.model_name, self.spec.name, "|".join(self.options), prompt)
+        cached = self.cache.get(key)
+        if cached is not None:
+            self.cache_hits += 1
+            return str(cached)
+        started = time.perf_counter()
+        answer = self._answer(prompt)
+        self.model_seconds += time.perf_counter() - started
+        self.model_calls += 1
+        self.cache.put(key, answer)
+        return answer
+
+    def _answer(self, prompt: str) -> str:
+        if self.spec.has_labels:
+            try:
+                scores = self.model.score(prompt, self.options)
+            except NotImplementedError:
+                return self.model.generate(prompt, max_tokens=8, stop=["\n"]).strip()
+            best = max(range(len(scores)), key=scores.__getitem__)
+            return self.spec.labels[best]
+        text = self.model.generate(prompt, max_tokens=self.spec.max_tokens, stop=["\n"])
+        return text.strip().strip('"').strip()
