@@ -18,6 +18,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from .catalog import CatalogIndex
+from .interactions import Interaction
 from .ranking import UserProfile, blend, history_weights, mmr, preference_scores
 from .retrieval import Filters, ItemKNN, dense_scores, filter_mask, popularity_scores, top_positions
 
@@ -33,7 +34,7 @@ class RankingConfig(BaseModel):
     recency_floor: float = Field(default=0.01, ge=0, description="Least weight of an old history item.")
     dislike_weight: float = 0.5
     candidates: int = Field(default=50, ge=1, description="How many top items MMR chooses from.")
-    diversity: float = Field(default=0.1, ge=0, le=1, description="MMR trade-off; 0 keeps the score order.")
+    diversity: float = Field(default=0.2, ge=0, le=1, description="MMR trade-off; 0 keeps the score order.")
     cold_start_diversity: float = Field(default=0.4, ge=0, le=1)
 
 
@@ -45,6 +46,33 @@ class Signals:
     content: np.ndarray
     popularity: np.ndarray
     query: np.ndarray | None
+
+
+def history_profile(
+    index: CatalogIndex,
+    interactions: list[Interaction],
+    *,
+    preference_vectors: np.ndarray | None = None,
+    preference_signs: np.ndarray | None = None,
+) -> tuple[UserProfile, list[Interaction]]:
+    """A profile from interactions in time order: unknown items dropped, a later action on an item replaces
+    the earlier one. Returns the profile and the interactions it kept, aligned with its positions."""
+    latest: dict[str, Interaction] = {}
+    for interaction in sorted(interactions, key=lambda i: i.timestamp):
+        if interaction.item_id in index.position:
+            latest.pop(interaction.item_id, None)
+            latest[interaction.item_id] = interaction
+    history = list(latest.values())
+    dimension = index.embeddings.shape[1]
+    profile = UserProfile(
+        positions=np.array([index.position[i.item_id] for i in history], dtype=int),
+        polarity=np.array([i.polarity() for i in history], dtype=float),
+        preference_vectors=preference_vectors
+        if preference_vectors is not None
+        else np.empty((0, dimension), dtype=np.float32),
+        preference_signs=preference_signs if preference_signs is not None else np.empty(0, dtype=float),
+    )
+    return profile, history
 
 
 def item_signals(

@@ -59,7 +59,7 @@ def preference_scores(
     """
     scores = np.zeros(len(embeddings), dtype=np.float32)
     if profile.has_history:
-        likes, dislikes = history_weights(profile, half_life)
+        likes, dislikes = (w.astype(np.float32) for w in history_weights(profile, half_life))
         vectors = embeddings[profile.positions]
         if likes.sum() > 0:
             scores += embeddings @ _unit(likes @ vectors)

@@ -21,7 +21,7 @@ from memory.records import check_user_id
 from .catalog import Catalog, CatalogIndex
 from .interactions import Interaction, user_interactions
 from .items import Item
-from .pipeline import RankingConfig, Signals, rank_items
+from .pipeline import RankingConfig, Signals, history_profile, rank_items
 from .ranking import UserProfile
 from .rerank import llm_rerank
 from .retrieval import Filters, ItemKNN
@@ -90,22 +90,12 @@ class Recommender:
     def profile(self, user_id: str) -> tuple[UserProfile, list[Interaction], list[Memory], list[Memory]]:
         """The user's profile, interactions (oldest first), interaction memories and active preference memories."""
         index = self.index
-        interactions = [i for i in user_interactions(self.store, user_id) if i.item_id in index.position]
-        latest: dict[str, Interaction] = {}
-        for interaction in interactions:  # a later action on the same item replaces the earlier one
-            latest.pop(interaction.item_id, None)
-            latest[interaction.item_id] = interaction
-        history = list(latest.values())
         preferences = self.store.list(user_id, kind=MemoryKind.PREFERENCE, limit=1000)
         interaction_memories = self.store.list(user_id, kind=MemoryKind.INTERACTION, limit=10**9)
-        vectors = (
-            self.store.embedder.encode([m.text for m in preferences])
-            if preferences
-            else np.empty((0, index.embeddings.shape[1]), dtype=np.float32)
-        )
-        profile = UserProfile(
-            positions=np.array([index.position[i.item_id] for i in history], dtype=int),
-            polarity=np.array([i.polarity() for i in history], dtype=float),
+        vectors = self.store.embedder.encode([m.text for m in preferences]) if preferences else None
+        profile, history = history_profile(
+            index,
+            user_interactions(self.store, user_id),
             preference_vectors=vectors,
             preference_signs=np.array([preference_sign(m.text) for m in preferences], dtype=float),
         )
