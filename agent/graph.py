@@ -23,7 +23,7 @@ from langgraph.config import get_stream_writer
 from langgraph.graph import END, START, StateGraph
 
 from agent import planner
-from agent.llm.base import ChatModel, ToolCall
+from agent.llm.base import ChatModel, Message, ToolCall
 from agent.prompting import respond_messages
 from agent.writer import MemoryWriter
 from memory import Memory, MemoryStore
@@ -126,13 +126,7 @@ def build_graph(deps: AgentDeps, checkpointer: Any) -> Any:
         return {"tool_log": log, "pending": []}
 
     def respond(state: AgentState) -> dict[str, Any]:
-        messages = respond_messages(
-            message=state["message"],
-            history=state.get("history", [])[-deps.history_messages :],
-            recalled=[Memory.model_validate(m) for m in state.get("recalled", [])],
-            profile=state.get("profile", ""),
-            tool_log=state.get("tool_log", []),
-        )
+        messages = _turn_messages(deps, state)
         emit = get_stream_writer()
         pieces = []
         for piece in deps.model.stream(messages, max_tokens=deps.max_reply_tokens):
@@ -168,16 +162,20 @@ def _available_tools(deps: AgentDeps) -> list[str]:
     return [name for name in TOOLS if name != "recommend" or deps.recommender is not None]
 
 
-def _model_plan(deps: AgentDeps, state: AgentState) -> list[ToolCall]:
-    messages = respond_messages(
+def _turn_messages(deps: AgentDeps, state: AgentState) -> list[Message]:
+    """What the model sees for this turn: system text with the user's data, recent history, the message."""
+    return respond_messages(
         message=state["message"],
         history=state.get("history", [])[-deps.history_messages :],
         recalled=[Memory.model_validate(m) for m in state.get("recalled", [])],
         profile=state.get("profile", ""),
         tool_log=state.get("tool_log", []),
     )
+
+
+def _model_plan(deps: AgentDeps, state: AgentState) -> list[ToolCall]:
     schemas = [TOOLS[name].schema() for name in _available_tools(deps)]
-    _, calls = deps.model.complete_with_tools(messages, schemas)  # type: ignore[attr-defined]
+    _, calls = deps.model.complete_with_tools(_turn_messages(deps, state), schemas)  # type: ignore[attr-defined]
     return calls
 
 
