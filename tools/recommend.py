@@ -24,7 +24,7 @@ from .items import Item
 from .pipeline import RankingConfig, Signals, history_profile, rank_items
 from .ranking import UserProfile
 from .rerank import llm_rerank
-from .retrieval import Filters, ItemKNN
+from .retrieval import Filters, ItemKNN, parse_filters
 
 MAX_K = 100
 NEGATIVE_CUES = re.compile(
@@ -120,7 +120,7 @@ class Recommender:
             raise InvalidInputError("k", f"must be an integer from 1 to {MAX_K}, got {k!r}")
         if query is not None and not query.strip():
             query = None
-        filters = Filters.model_validate(filters or {}) if not isinstance(filters, Filters) else filters
+        filters = parse_filters(filters)
         if include_rated:
             filters = filters.model_copy(update={"include_seen": True})
         if known_user and self.store.count(user_id) == 0:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from memory.errors import InvalidInputError
 
@@ -31,8 +31,20 @@ class Filters(BaseModel):
     @model_validator(mode="after")
     def _years_in_order(self) -> Filters:
         if self.year_min is not None and self.year_max is not None and self.year_min > self.year_max:
-            raise InvalidInputError("filters.year_min", f"{self.year_min} is after year_max {self.year_max}")
+            raise ValueError(f"year_min {self.year_min} is after year_max {self.year_max}")
         return self
+
+
+def parse_filters(filters: Filters | Mapping[str, object] | None) -> Filters:
+    """Filters from a model, a dict (from a tool call or the CLI) or None; bad values are an ``InvalidInputError``."""
+    if isinstance(filters, Filters):
+        return filters
+    try:
+        return Filters.model_validate(dict(filters or {}))
+    except ValidationError as error:
+        first = error.errors()[0]
+        field = ".".join(str(part) for part in first["loc"])
+        raise InvalidInputError(f"filters.{field}" if field else "filters", first["msg"]) from None
 
 
 def filter_mask(index: CatalogIndex, filters: Filters | None, seen: Sequence[int] = ()) -> np.ndarray:
