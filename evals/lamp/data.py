@@ -144,9 +144,9 @@ def load_split(folder: Path, split: str, spec: TaskSpec) -> tuple[list[Question]
     """Questions and golds of one split, checked against each other."""
     questions_path = Path(folder) / f"{split}_questions.json"
     outputs_path = Path(folder) / f"{split}_outputs.json"
-    questions = load_questions(questions_path, spec)
     outputs = load_outputs(outputs_path)
-    check_task(outputs, spec, outputs_path)
+    check_task(outputs, spec, outputs_path)  # first: a wrong --task would otherwise show as missing fields
+    questions = load_questions(questions_path, spec)
     check_same_ids([q.id for q in questions], list(outputs.golds), outputs_path, questions_path)
     return questions, outputs
 

@@ -89,9 +89,8 @@ class ProfileIndex:
         chosen += [i for i in range(len(profile)) if i not in set(chosen)][: wanted - len(chosen)]
         return [profile[i] for i in chosen]
 
-    def similarities(self) -> list[tuple[dict[str, str], float]]:
-        """Every profile item with its cosine similarity to the query (for the vote)."""
-        hits = self.store.search(
-            self.user_id, self.query or self.question.input, k=min(len(self.question.profile), MAX_K), mode="dense"
-        )
+    def similarities(self, query: str | None = None) -> list[tuple[dict[str, str], float]]:
+        """Every profile item with its cosine similarity to ``query`` (default: the question's), best first."""
+        depth = min(len(self.question.profile), MAX_K)
+        hits = self.store.search(self.user_id, query or self.query or self.question.input, k=depth, mode="dense")
         return [(self.question.profile[int(hit.memory.metadata["index"])], hit.score) for hit in hits]

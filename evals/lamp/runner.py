@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING
 from tqdm import tqdm
 
 from memory.errors import InvalidInputError
-from tools.profile_vote import weighted_vote
 
 from .data import Question, load_split, write_outputs
 from .metrics import score
@@ -27,6 +26,7 @@ from .report import write_report
 from .retrieval import RETRIEVAL_STRATEGIES, ProfileIndex, item_text
 from .summary import Summarizer
 from .tasks import TaskSpec, extract_query, get_task
+from .vote import vote
 
 if TYPE_CHECKING:
     from agent.llm.base import ChatModel
@@ -167,8 +167,7 @@ def _answer_question(
     for strategy in chosen:
         clock = time.perf_counter()
         if strategy == "vote":
-            labelled = [(item[spec.label_field or ""], similarity) for item, similarity in index.similarities()]
-            answers[strategy] = weighted_vote(labelled) or ""
+            answers[strategy] = vote(spec, index, k)
         elif strategy == "summary":
             assert summarizer is not None
             before = summarizer.model_seconds
