@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from agent.cli import main
+from agent.llm.errors import ModelUnavailableError
 from evals.lamp.data import load_questions, load_split
 from evals.lamp.metrics import classification_scores, rating_scores, rouge_scores
 from evals.lamp.prompting import build_prompt, distinguishing_prefix, label_options
@@ -284,6 +285,18 @@ def test_classification_never_parses_free_text(tmp_path: Path, lamp_store: Memor
     assert {name for name, _ in model.calls} == {"score"}
     prompt, options = model.calls[0][1]
     assert prompt.endswith("tag:") and options == label_options(TASKS["LaMP_2M"])
+
+
+def test_a_model_that_cannot_score_answers_by_generation(tmp_path: Path, lamp_store: MemoryStore) -> None:
+    def refuse(prompt: str, options: Sequence[str]) -> list[float]:
+        raise ModelUnavailableError("this endpoint returns no prompt log-probabilities")
+
+    data = write_split(tmp_path / "data", "LaMP_2N")
+    model = ScriptedModel(["politics", " Sports.", "crime"], score_fn=refuse)
+    metrics = run(task="LaMP_2N", data=data, split="dev", strategies="bm25", k=2, out=tmp_path / "out", model=model,
+                  store=lamp_store, progress=False)  # fmt: skip
+    assert [name for name, _ in model.calls] == ["score", "generate", "generate", "generate"]
+    assert metrics["strategies"]["bm25"]["accuracy"] == pytest.approx(2 / 3, abs=1e-4)  # " Sports.": wrong
 
 
 # -- the CLI -------------------------------------------------------------------------------------

@@ -3,7 +3,8 @@
 Labelled tasks (LaMP-1/2/3) are answered by likelihood: ``ChatModel.score`` gives each allowed
 label's log-probability after the prompt and the best one is the answer, so every output is a
 valid label and no free text is parsed. A model without ``score`` (a chat API) falls back to
-generation; its text is then scored as the official scorer would (not a label: wrong).
+generation (once it refuses, for the rest of the run); its text is then scored as the official
+scorer would (not exactly a label: wrong).
 Generation tasks take the first line of a greedy completion.
 """
 
@@ -11,20 +12,26 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import sqlite3
 import threading
 import time
 from pathlib import Path
 
 from agent.llm.base import ChatModel
+from agent.llm.errors import ModelUnavailableError
 
 from .prompting import label_options
 from .tasks import TaskSpec
+
+log = logging.getLogger(__name__)
 
 
 def model_key(model: ChatModel) -> str:
     """Identifies a model in cache keys: its class and, when it has one, its weights file or model name."""
     detail = getattr(model, "model_path_override", None) or getattr(model, "model_name", None) or "default"
+    if callable(detail):  # the OpenAI-compatible provider resolves its model name through a method
+        detail = detail()
     return f"{type(model).__module__}.{type(model).__qualname__}:{detail}"
 
 
@@ -68,6 +75,7 @@ class Predictor:
         self.model_calls = 0
         self.cache_hits = 0
         self.options = label_options(spec) if spec.has_labels else []
+        self.can_score = True  # False after a chat-only endpoint refused to score: then generate
 
     def predict(self, prompt: str) -> str:
         key = DiskCache.key("lamp-predict", self.model_name, self.spec.name, "|".join(self.options), prompt)
@@ -84,9 +92,13 @@ class Predictor:
 
     def _answer(self, prompt: str) -> str:
         if self.spec.has_labels:
-            try:
-                scores = self.model.score(prompt, self.options)
-            except NotImplementedError:
+            if self.can_score:
+                try:
+                    scores = self.model.score(prompt, self.options)
+                except (NotImplementedError, ModelUnavailableError) as error:
+                    log.warning("the model cannot score options (%s): answering by generation instead", error)
+                    self.can_score = False
+            if not self.can_score:
                 return self.model.generate(prompt, max_tokens=8, stop=["\n"]).strip()
             best = max(range(len(scores)), key=scores.__getitem__)
             return self.spec.labels[best]
