@@ -23,17 +23,18 @@ from .prompting import render_item
 from .tasks import TaskSpec
 
 MAX_ITEMS = 12  # the most recent items summarised: a summary prompt must fit a small context
-SUMMARY_TOKENS = 40
+SUMMARY_TOKENS = 32
 
+# (what the summary is about, how it starts): the start steers a base model to the useful part.
 WHAT = {
-    "LaMP_1": "the research topics this person writes about",
-    "LaMP_2N": "the kinds of news articles this person writes and how they categorise them",
-    "LaMP_2M": "the kinds of movies this person tags and the tags they use",
-    "LaMP_3": "how this person reviews products and the scores they give",
-    "LaMP_4": "the topics and the headline style of this person's articles",
-    "LaMP_5": "the research topics and the title style of this person's papers",
-    "LaMP_6": "the topics and the subject-line style of this person's emails",
-    "LaMP_7": "the topics and the writing style of this person's tweets",
+    "LaMP_1": ("the research topics this person writes about", "This person writes papers about"),
+    "LaMP_2N": ("the news this person writes and its categories", "This person mostly writes news articles about"),
+    "LaMP_2M": ("the movies this person tags and the tags they use", "This person mostly tags movies as"),
+    "LaMP_3": ("how this person reviews products and the scores they give", "This person usually gives scores of"),
+    "LaMP_4": ("the topics and headline style of this person's articles", "This person writes headlines about"),
+    "LaMP_5": ("the research topics and title style of this person's papers", "This person writes papers about"),
+    "LaMP_6": ("the topics and subject-line style of this person's emails", "This person writes emails about"),
+    "LaMP_7": ("the topics and writing style of this person's tweets", "This person tweets about"),
 }
 
 
@@ -50,19 +51,21 @@ class Summarizer:
 
     def prompt(self, profile: Sequence[dict[str, str]]) -> str:
         items = "\n".join(f"- {render_item(self.spec, item).strip()}" for item in list(profile)[-MAX_ITEMS:])
-        return prompts.render("lamp/summary", what=WHAT[self.spec.name], items=items)
+        what, start = WHAT[self.spec.name]
+        return prompts.render("lamp/summary", what=what, items=items, start=start)
 
     def summarize(self, profile: Sequence[dict[str, str]]) -> str:
-        """One sentence about the user, starting "This person ..."."""
+        """One sentence about the user, starting with the task's lead ("This person mostly writes ...")."""
+        prompt = self.prompt(profile)
         profile_hash = DiskCache.key(json.dumps(list(profile), sort_keys=True, ensure_ascii=False))
-        key = DiskCache.key("lamp-summary", self.model_name, self.spec.name, profile_hash)
+        key = DiskCache.key("lamp-summary", self.model_name, self.spec.name, profile_hash, prompt, str(SUMMARY_TOKENS))
         cached = self.cache.get(key)
         if cached is not None:
             return str(cached)
         started = time.perf_counter()
-        text = self.model.generate(self.prompt(profile), max_tokens=SUMMARY_TOKENS, stop=["\n"])
+        text = self.model.generate(prompt, max_tokens=SUMMARY_TOKENS, stop=["\n"])
         self.model_seconds += time.perf_counter() - started
         self.model_calls += 1
-        summary = "This person " + " ".join(text.split())
+        summary = WHAT[self.spec.name][1] + " " + " ".join(text.split())
         self.cache.put(key, summary)
         return summary
