@@ -14,12 +14,11 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import urlparse
 
-import chromadb
 from chromadb.api.models.Collection import Collection
 from chromadb.errors import NotFoundError as ChromaNotFoundError
 
+from .chroma import connect
 from .codec import from_chroma, to_chroma
 from .embedder import Embedder, RapportEmbeddingFunction, get_embedder
 from .errors import InvalidInputError, NotFoundError, RapportError, StoreUnavailableError
@@ -60,18 +59,11 @@ class MemoryStore:
     def __init__(
         self, path: str | Path | None = None, url: str | None = None, embedder: Embedder | None = None
     ) -> None:
-        if path is not None and url is not None:
-            raise InvalidInputError("url", "give either path or url, not both")
-        if path is None and url is None:
-            from agent.settings import Settings
-
-            settings = Settings()
-            url = settings.chroma_url
-            path = None if url else settings.chroma_path
+        connection = connect(path, url)
         self.embedder = embedder or get_embedder()
-        self.location = url or str(path)
-        self._remote = url is not None
-        self._client = _connect_http(url) if url else _open_persistent(Path(path))  # type: ignore[arg-type]
+        self.location = connection.location
+        self._remote = connection.remote
+        self._client = connection.client
         self._embedding_function = RapportEmbeddingFunction(self.embedder)
         self._lock = threading.RLock()
         self._records: dict[str, UserRecords] = {}
@@ -408,26 +400,3 @@ def _where(kinds: Sequence[MemoryKind] | None, include_superseded: bool) -> dict
     if len(clauses) > 1:
         return {"$and": clauses}
     return clauses[0] if clauses else None
-
-
-def _open_persistent(path: Path) -> chromadb.ClientAPI:
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-        return chromadb.PersistentClient(path=str(path), settings=chromadb.Settings(anonymized_telemetry=False))
-    except Exception as error:
-        raise StoreUnavailableError(f"cannot open the memory store at {path}: {error}") from error
-
-
-def _connect_http(url: str) -> chromadb.ClientAPI:
-    parsed = urlparse(url)
-    if parsed.scheme not in ("http", "https") or not parsed.hostname:
-        raise InvalidInputError("RAPPORT_CHROMA_URL", f"{url!r} is not a URL", "use http://host:port")
-    try:
-        return chromadb.HttpClient(
-            host=parsed.hostname,
-            port=parsed.port or (443 if parsed.scheme == "https" else 8000),
-            ssl=parsed.scheme == "https",
-            settings=chromadb.Settings(anonymized_telemetry=False),
-        )
-    except Exception as error:
-        raise StoreUnavailableError(f"cannot reach the Chroma server at {url}: {error}") from error

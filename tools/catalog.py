@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from memory.chroma import connect
 from memory.embedder import Embedder, RapportEmbeddingFunction, get_embedder
 from memory.errors import InvalidInputError, NotFoundError, RapportError, StoreUnavailableError
 
@@ -106,19 +107,10 @@ class Catalog:
     def __init__(
         self, path: str | Path | None = None, url: str | None = None, embedder: Embedder | None = None
     ) -> None:
-        from memory.store import _connect_http, _open_persistent
-
-        if path is not None and url is not None:
-            raise InvalidInputError("url", "give either path or url, not both")
-        if path is None and url is None:
-            from agent.settings import Settings
-
-            settings = Settings()
-            url = settings.chroma_url
-            path = None if url else settings.chroma_path
+        connection = connect(path, url)
         self.embedder = embedder or get_embedder()
-        self.location = url or str(path)
-        self._client = _connect_http(url) if url else _open_persistent(Path(path))  # type: ignore[arg-type]
+        self.location = connection.location
+        self._client = connection.client
         self._embedding_function = RapportEmbeddingFunction(self.embedder)
         self._index: CatalogIndex | None = None
 
