@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import tools.memory_tools  # noqa: F401  (registers the memory tools)
+import tools.recommend_tools  # noqa: F401  (registers the catalog tools)
 from agent.graph import AgentDeps, build_graph, turn_input
 from agent.llm import get_chat_model
 from agent.llm.base import ChatModel
@@ -20,18 +21,26 @@ from memory.errors import InvalidInputError, RapportError
 from memory.extraction import MIN_MEMORY_CHARS, Candidate, guess_kind, reconcile
 from memory.profile import Profile, ProfileBuilder
 from memory.records import check_identifier, check_text, check_user_id
+from tools.catalog import Catalog
+from tools.recommend import Recommendation, Recommender, default_knn_path
+from tools.retrieval import Filters
 
 
 class Assistant:
     """Chat with memory: recall before answering, remember after, per user and per thread."""
 
-    def __init__(self, settings: Settings, store: MemoryStore, model: ChatModel) -> None:
+    def __init__(
+        self, settings: Settings, store: MemoryStore, model: ChatModel, recommender: Recommender | None = None
+    ) -> None:
         self.settings = settings
         self.store = store
         self.model = model
+        self.recommender = recommender
         self.profiles = ProfileBuilder(store, model)
         self.writer = MemoryWriter(store, model, self.profiles)
-        self.deps = AgentDeps(store=store, model=model, profiles=self.profiles, writer=self.writer)
+        self.deps = AgentDeps(
+            store=store, model=model, profiles=self.profiles, writer=self.writer, recommender=recommender
+        )
         self.checkpointer = open_checkpointer(settings.data_dir.expanduser() / "threads.sqlite")
         self.graph = build_graph(self.deps, self.checkpointer)
         self._turn_locks = TurnLocks()
@@ -42,9 +51,12 @@ class Assistant:
     ) -> Assistant:
         """Open with settings from the environment (``RAPPORT_*``) unless given; nothing heavy loads yet."""
         settings = settings or Settings()
-        if store is None:
-            store = MemoryStore(url=settings.chroma_url) if settings.chroma_url else MemoryStore(settings.chroma_path)
-        return cls(settings, store, chat_model or get_chat_model(settings))
+        location = {"url": settings.chroma_url} if settings.chroma_url else {"path": settings.chroma_path}
+        store = store or MemoryStore(**location)
+        model = chat_model or get_chat_model(settings)
+        catalog = Catalog(**location, embedder=store.embedder)  # read on first use; may still be empty
+        recommender = Recommender(store, catalog, knn_path=default_knn_path(settings), chat_model=model)
+        return cls(settings, store, model, recommender)
 
     # --- conversation --------------------------------------------------------------------------
 
@@ -131,8 +143,14 @@ class Assistant:
         delete_threads(self.checkpointer, user_id)
         return removed
 
-    def recommend(self, user_id: str, *, query: str | None = None, k: int = 10, filters: Any = None) -> list[Any]:
-        raise RapportError("recommendations need an item catalog: not available in this version yet")
+    def recommend(
+        self, user_id: str, *, query: str | None = None, k: int = 10, filters: Filters | dict[str, Any] | None = None
+    ) -> list[Recommendation]:
+        """Catalog items for the user, each with a reason drawn from their own memories (never already rated)."""
+        if self.recommender is None:
+            raise RapportError("no item catalog is configured for this assistant")
+        self.flush()  # a preference stated in the last turn counts
+        return self.recommender.recommend(user_id, query=query, k=k, filters=filters)
 
     # --- lifecycle -----------------------------------------------------------------------------
 

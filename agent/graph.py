@@ -24,7 +24,7 @@ from langgraph.graph import END, START, StateGraph
 
 from agent import planner
 from agent.llm.base import ChatModel, Message, ToolCall
-from agent.prompting import respond_messages
+from agent.prompting import picks_text, respond_messages
 from agent.writer import MemoryWriter
 from memory import Memory, MemoryStore
 from memory.errors import RapportError
@@ -135,6 +135,10 @@ def build_graph(deps: AgentDeps, checkpointer: Any) -> Any:
         reply = "".join(pieces).strip()
         if not reply:
             raise RapportError("the chat model returned an empty reply; try again or use another model")
+        picks = "" if getattr(deps.model, "supports_tools", False) else picks_text(state.get("tool_log", []))
+        if picks:  # a small model does not reliably cite the tool's reasons, so they are shown as given
+            emit({"token": "\n" + picks})
+            reply = f"{reply}\n{picks}"
         turn = [{"role": "user", "content": state["message"]}, {"role": "assistant", "content": reply}]
         return {"reply": reply, "history": turn}
 
@@ -158,8 +162,13 @@ def build_graph(deps: AgentDeps, checkpointer: Any) -> Any:
     return graph.compile(checkpointer=checkpointer)
 
 
+CATALOG_TOOLS = frozenset({"recommend", "search_catalog", "record_interaction"})
+
+
 def _available_tools(deps: AgentDeps) -> list[str]:
-    return [name for name in TOOLS if name != "recommend" or deps.recommender is not None]
+    """Every registered tool, less the catalog ones while no catalog is loaded."""
+    has_catalog = deps.recommender is not None and deps.recommender.catalog.count() > 0
+    return [name for name in TOOLS if has_catalog or name not in CATALOG_TOOLS]
 
 
 def _turn_messages(deps: AgentDeps, state: AgentState) -> list[Message]:

@@ -49,3 +49,12 @@ def respond_messages(
     )
     turns = [Message(role=turn["role"], content=turn["content"]) for turn in history]
     return [Message(role="system", content=system), *turns, Message(role="user", content=message)]
+
+
+def picks_text(tool_log: Sequence[dict[str, Any]]) -> str:
+    """The recommend tool's picks with their reasons, as a list a reply can end with."""
+    picks = [pick for entry in tool_log if entry["name"] == "recommend" for pick in entry.get("result") or []]
+    if not picks:
+        return ""
+    lines = [f"{n}. {pick['title']}: {pick['reason']}" for n, pick in enumerate(picks, start=1)]
+    return "\n".join(["Picks for you:", *lines])

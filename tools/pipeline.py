@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field
 
 from .catalog import CatalogIndex
 from .interactions import Interaction
-from .ranking import UserProfile, blend, history_weights, mmr, preference_scores
+from .ranking import UserProfile, avoidance, blend, history_weights, mmr, preference_scores
 from .retrieval import Filters, ItemKNN, dense_scores, filter_mask, popularity_scores, top_positions
 
 
@@ -33,6 +33,7 @@ class RankingConfig(BaseModel):
     half_life: float = Field(default=2.0, gt=0, description="Interactions after which a history item weighs half.")
     recency_floor: float = Field(default=0.01, ge=0, description="Least weight of an old history item.")
     dislike_weight: float = 0.5
+    avoid_weight: float = Field(default=2.0, ge=0, description="Push-down of items matching a stated dislike.")
     candidates: int = Field(default=50, ge=1, description="How many top items MMR chooses from.")
     diversity: float = Field(default=0.2, ge=0, le=1, description="MMR trade-off; 0 keeps the score order.")
     cold_start_diversity: float = Field(default=0.4, ge=0, le=1)
@@ -126,6 +127,8 @@ def rank_items(
     signals = item_signals(index, profile, config, knn=knn, popularity=popularity, query_vector=query_vector)
     mask = filter_mask(index, filters, profile.positions)
     scores = blended_scores(signals, config, mask)
+    if profile.has_preferences:  # "I hate romance" must outweigh having liked a few romances
+        scores = scores - config.avoid_weight * avoidance(index.embeddings, profile)
     candidates = top_positions(scores, mask, max(k, config.candidates))
     cold = not profile.has_history and not profile.has_preferences and query_vector is None
     diversity = config.cold_start_diversity if cold else config.diversity

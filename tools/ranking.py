@@ -71,6 +71,19 @@ def preference_scores(
     return scores
 
 
+def avoidance(embeddings: np.ndarray, profile: UserProfile, *, above_z: float = 1.0) -> np.ndarray:
+    """How much each item matches something the user said they do not want (0 for most items).
+
+    Cosines to a short sentence bunch together (MiniLM: 0.3-0.5 for all films), so an item counts as
+    matching a dislike when it stands out among the catalog: its z-score for that dislike above ``above_z``.
+    """
+    penalty = np.zeros(len(embeddings), dtype=float)
+    for vector, sign in zip(profile.preference_vectors, profile.preference_signs, strict=True):
+        if sign < 0:
+            penalty += np.maximum(standardize(embeddings @ vector) - above_z, 0.0)
+    return penalty
+
+
 def standardize(scores: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
     """Z-scores over the allowed items, so signals on different scales can be blended by weights."""
     values = scores[mask] if mask is not None and mask.any() else scores

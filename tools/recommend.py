@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from pydantic import BaseModel, Field
@@ -25,6 +25,9 @@ from .pipeline import RankingConfig, Signals, history_profile, rank_items
 from .ranking import UserProfile
 from .rerank import llm_rerank
 from .retrieval import Filters, ItemKNN, parse_filters
+
+if TYPE_CHECKING:
+    from agent.settings import Settings
 
 MAX_K = 100
 NEGATIVE_CUES = re.compile(
@@ -50,10 +53,11 @@ def preference_sign(text: str) -> float:
     return -1.0 if NEGATIVE_CUES.search(text) else 1.0
 
 
-def default_knn_path() -> Path:
+def default_knn_path(settings: Settings | None = None) -> Path:
+    """Where ``rapport interactions import`` keeps everyone's co-occurrence model."""
     from agent.settings import Settings
 
-    return Settings().data_dir.expanduser() / "recsys" / ITEMKNN_FILE
+    return (settings or Settings()).data_dir.expanduser() / "recsys" / ITEMKNN_FILE
 
 
 class Recommender:
