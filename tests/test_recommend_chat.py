@@ -17,9 +17,13 @@ from .scripted_model import ScriptedModel
 
 @pytest.fixture
 def assistant(tmp_path, embedder):
+    yield from assistant_with_catalog(tmp_path, ScriptedModel(default_reply="Here is what I found."))
+
+
+def assistant_with_catalog(tmp_path, model):
     settings = Settings(data_dir=tmp_path / "data")
     folder = write_movielens(tmp_path / "ml")
-    with Assistant.open(settings, chat_model=ScriptedModel(default_reply="Here is what I found.")) as opened:
+    with Assistant.open(settings, chat_model=model) as opened:
         catalog = opened.recommender.catalog
         catalog.load(load_movielens_items(folder).items)
         for user, interactions in read_ratings(folder).by_user.items():
@@ -65,3 +69,14 @@ def test_without_a_catalog_the_recommend_tool_is_not_offered(tmp_path, embedder)
         with pytest.raises(Exception, match="rapport catalog load"):
             bare.recommend("mia")
     assert set(THEMES) >= {"horror", "romance"}
+
+
+@pytest.mark.slow
+def test_recommendation_chat_on_the_local_model(tmp_path, embedder, local_model) -> None:
+    for assistant in assistant_with_catalog(tmp_path, local_model):
+        liked(assistant, "ana", "kids")
+        reply = assistant.chat("ana", "Can you recommend a movie for tonight? Nothing scary.")
+        (call,) = reply.tool_calls
+        assert call["name"] == "recommend" and not any(theme_of(p["item_id"]) == "horror" for p in call["result"])
+        assert reply.text.split("Picks for you:")[0].strip()  # the model's own words come first
+        assert call["result"][0]["title"] in reply.text

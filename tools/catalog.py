@@ -68,6 +68,10 @@ class CatalogIndex:
             found.append(position)
         return found
 
+    def genres(self) -> list[str]:
+        """Every genre name in the catalog, as written there."""
+        return sorted({genre for item in self.items for genre in item.genres})
+
     def genre_mask(self, genres: Sequence[str]) -> np.ndarray:
         """Items that have any of ``genres`` (case-insensitive)."""
         wanted = {g.casefold() for g in genres}

@@ -71,7 +71,7 @@ def preference_scores(
     return scores
 
 
-def avoidance(embeddings: np.ndarray, profile: UserProfile, *, above_z: float = 1.0) -> np.ndarray:
+def avoidance(embeddings: np.ndarray, profile: UserProfile, *, above_z: float = 0.5) -> np.ndarray:
     """How much each item matches something the user said they do not want (0 for most items).
 
     Cosines to a short sentence bunch together (MiniLM: 0.3-0.5 for all films), so an item counts as

@@ -8,6 +8,8 @@ It reads the user's interactions (memories of kind ``interaction``) and stated p
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +36,23 @@ NEGATIVE_CUES = re.compile(
     r"\b(don'?t|do not|doesn'?t|never|no|not|nothing|hate[sd]?|dislike[sd]?|avoid|can'?t stand|tired of|too)\b",
     re.IGNORECASE,
 )
+# Words that only say "I want a recommendation": a clause of nothing else carries no taste to match.
+REQUEST_FILLER = re.compile(
+    r"\b(can|could|would|you|me|us|please|recommend\w*|suggest\w*|give|show|find|some|something|anything|"
+    r"a|an|the|good|nice|great|new|movies?|films?|shows?|books?|items?|to|watch|see|read|for|tonight|today|"
+    r"this|weekend|evening|now|what|should|i|we|any|ideas?|like)\b",
+    re.IGNORECASE,
+)
+# Everyday words for genres, so "nothing scary" can exclude Horror; only genres the catalog has are used.
+GENRE_WORDS = {
+    "horror": ("scary", "creepy", "gory", "frightening", "horror", "spooky"),
+    "war": ("violent", "violence", "war"),
+    "crime": ("violent", "violence", "crime", "gangster"),
+    "romance": ("romantic", "romance", "love stor", "romcom"),
+    "animation": ("cartoon", "animated", "animation"),
+    "documentary": ("documentary", "documentaries"),
+    "musical": ("musical",),
+}
 QUERY_CLAUSES = re.compile(r"[,;.!?]|\bbut\b", re.IGNORECASE)
 PREFERENCE_MATCH = 0.35  # cosine above which a stated preference is cited as a reason
 ITEMKNN_FILE = "itemknn.npz"
@@ -51,6 +70,28 @@ class Recommendation(BaseModel):
 def preference_sign(text: str) -> float:
     """+1 for something the user wants, -1 for something they don't ("no horror", "I hate musicals")."""
     return -1.0 if NEGATIVE_CUES.search(text) else 1.0
+
+
+def unwanted_genres(query: str, known: Sequence[str]) -> set[str]:
+    """Catalog genres named in the negative parts of a query ("no horror", "nothing too violent")."""
+    clauses = [c for c in QUERY_CLAUSES.split(query) if c and preference_sign(c) < 0]
+    text = " ".join(clauses).casefold()
+    found = set()
+    for genre in known:
+        words = (genre.casefold(), *GENRE_WORDS.get(genre.casefold(), ()))
+        if any(word in text for word in words):
+            found.add(genre)
+    return found
+
+
+def with_dislikes(profile: UserProfile, vectors: np.ndarray) -> UserProfile:
+    """The profile plus extra things the user does not want."""
+    known = profile.preference_vectors if profile.has_preferences else np.empty((0, vectors.shape[1]), np.float32)
+    return replace(
+        profile,
+        preference_vectors=np.vstack([known, vectors]).astype(np.float32),
+        preference_signs=np.concatenate([profile.preference_signs, -np.ones(len(vectors))]),
+    )
 
 
 def default_knn_path(settings: Settings | None = None) -> Path:
@@ -131,7 +172,14 @@ class Recommender:
             raise NotFoundError("user_id", user_id)
         index = self.index
         profile, history, memories, preferences = self.profile(user_id)
-        query_vector = self._query_vector(query) if query else None
+        query_vector, unwanted = self._split_query(query) if query else (None, None)
+        if unwanted is not None:  # "nothing scary" counts like a stated dislike, for this request only
+            profile = with_dislikes(profile, unwanted)
+            named = unwanted_genres(query, index.genres())
+            if named:
+                filters = filters.model_copy(
+                    update={"exclude_genres": sorted({*(filters.exclude_genres or []), *named})}
+                )
         chosen, scores, signals = rank_items(
             index, profile, k, config=self.config, knn=self.knn, query_vector=query_vector, filters=filters
         )
@@ -145,16 +193,17 @@ class Recommender:
             for position in chosen
         ]
 
-    def _query_vector(self, query: str) -> np.ndarray:
-        """Wanted parts of the query pull, unwanted parts ("nothing too violent") push away."""
+    def _split_query(self, query: str) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """The wanted parts of a query as one vector to pull towards, the unwanted ones ("nothing too violent")."""
         clauses = [c.strip() for c in QUERY_CLAUSES.split(query) if c and c.strip()] or [query]
+        clauses = [c for c in clauses if re.search(r"\w{3,}", REQUEST_FILLER.sub(" ", c))]
+        if not clauses:
+            return None, None
         signs = np.array([preference_sign(c) for c in clauses])
         vectors = self.store.embedder.encode(clauses)
-        if (signs > 0).any():
-            weights = np.where(signs > 0, 1.0 / max((signs > 0).sum(), 1), -0.5 / max((signs < 0).sum(), 1))
-        else:
-            weights = -np.ones(len(clauses)) / len(clauses)
-        return (weights.astype(np.float32) @ vectors).astype(np.float32)
+        wanted = vectors[signs > 0].mean(axis=0) if (signs > 0).any() else None
+        unwanted = vectors[signs < 0] if (signs < 0).any() else None
+        return wanted, unwanted
 
     def _explain(
         self,
