@@ -34,6 +34,9 @@ def keyword_text(memory: Memory) -> str:
 
 
 class UserRecords:
+    """Writers replace ``by_id`` with a new dict (copy-on-write), so a search iterating the old one in
+    another thread never sees it change under it."""
+
     def __init__(self, memories: Iterable[Memory]) -> None:
         self.by_id: dict[str, Memory] = {m.id: m for m in memories}
         self.loaded_at = time.monotonic()
@@ -43,13 +46,12 @@ class UserRecords:
         return len(self.by_id)
 
     def put(self, memories: Iterable[Memory]) -> None:
-        for memory in memories:
-            self.by_id[memory.id] = memory
+        self.by_id = {**self.by_id, **{memory.id: memory for memory in memories}}
         self._keyword = None
 
     def remove(self, memory_ids: Iterable[str]) -> None:
-        for memory_id in memory_ids:
-            self.by_id.pop(memory_id, None)
+        gone = set(memory_ids)
+        self.by_id = {memory_id: m for memory_id, m in self.by_id.items() if memory_id not in gone}
         self._keyword = None
 
     def select(self, keep: Filter) -> list[Memory]:
@@ -60,10 +62,12 @@ class UserRecords:
 
     def keyword_ranking(self, query: str, keep: Filter, depth: int) -> list[tuple[Memory, float]]:
         """BM25 matches (score > 0) that pass ``keep``, best first, at most ``depth``."""
-        if self._keyword is None:
-            ids = list(self.by_id)
-            self._keyword = (ids, KeywordIndex([keyword_text(self.by_id[i]) for i in ids]))
-        ids, index = self._keyword
+        keyword = self._keyword
+        if keyword is None:
+            snapshot = self.by_id
+            keyword = (list(snapshot), KeywordIndex([keyword_text(m) for m in snapshot.values()]))
+            self._keyword = keyword
+        ids, index = keyword
         scores = index.scores(query)
         order = np.argsort(-scores, kind="stable")
         ranked: list[tuple[Memory, float]] = []
@@ -71,8 +75,8 @@ class UserRecords:
             score = float(scores[position])
             if score <= 0.0:
                 break
-            memory = self.by_id[ids[position]]
-            if keep(memory):
+            memory = self.by_id.get(ids[position])
+            if memory is not None and keep(memory):
                 ranked.append((memory, score))
                 if len(ranked) >= depth:
                     break

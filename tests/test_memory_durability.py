@@ -107,3 +107,42 @@ def test_eight_threads_adding_at_once_lose_nothing(store: MemoryStore, embedder)
     stored = {m.text for m in store.list("shared", limit=1000)}
     assert stored == {text for batch in texts for text in batch}
     assert store.count("shared") == 8 * per_thread
+
+
+def test_searching_while_other_threads_write_never_fails(tmp_path, embedder) -> None:
+    store = MemoryStore(path=tmp_path / "chroma", embedder=embedder)
+    texts = [f"note {i} about hiking, jazz and the sea" for i in range(120)]
+    embedder.encode(texts + ["hiking and jazz"])
+    store.add_many("shared", texts[:20])
+    errors: list[BaseException] = []
+    done = threading.Event()
+
+    def write(chunk: list[str]) -> None:
+        try:
+            for text in chunk:
+                memory = store.add("shared", text)
+                if text.endswith("0 about hiking, jazz and the sea"):
+                    store.delete("shared", memory.id)
+        except BaseException as error:
+            errors.append(error)
+
+    def search() -> None:
+        try:
+            while not done.is_set():
+                for mode in ("hybrid", "bm25", "recency"):
+                    store.search("shared", "hiking and jazz", k=10, mode=mode)
+                store.list("shared", limit=50)
+        except BaseException as error:
+            errors.append(error)
+
+    writers = [threading.Thread(target=write, args=(texts[20 + 25 * i : 45 + 25 * i],)) for i in range(4)]
+    readers = [threading.Thread(target=search) for _ in range(2)]
+    for thread in writers + readers:
+        thread.start()
+    for thread in writers:
+        thread.join()
+    done.set()
+    for thread in readers:
+        thread.join()
+    assert errors == []
+    assert store.count("shared") == 120 - 10
