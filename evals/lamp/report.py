@@ -47,7 +47,7 @@ def markdown(metrics: dict) -> str:
     columns = _columns(metrics)
     timing = metrics["timing"]
     lines = [
-        f"# LaMP {metrics['task']} ({metrics['split']}, {metrics['n']} questions, k={metrics['k']})",
+        f"# {metrics['task']} ({metrics['split']}, {metrics['n']} questions, k={metrics['k']})",
         "",
         f"Model: `{metrics['model']}`. Ours: this run, this data.",
         "",
@@ -98,7 +98,7 @@ def plot(metrics: dict, path: Path) -> None:
         axis.set_title(column + (" (lower is better)" if column in LOWER_IS_BETTER else ""))
         axis.tick_params(axis="x", rotation=45)
         axis.grid(axis="y", alpha=0.3)
-    figure.suptitle(f"LaMP {metrics['task']}: {metrics['n']} questions, k={metrics['k']}")
+    figure.suptitle(f"{metrics['task']}: {metrics['n']} questions, k={metrics['k']}")
     figure.tight_layout()
     figure.savefig(path, dpi=120)
     plt.close(figure)
