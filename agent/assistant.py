@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import tools.memory_tools  # noqa: F401  (registers the memory tools)
+import tools.profile_vote  # noqa: F401  (registers the profile_vote tool)
 import tools.recommend_tools  # noqa: F401  (registers the catalog tools)
 from agent.graph import AgentDeps, build_graph, turn_input
 from agent.llm import get_chat_model

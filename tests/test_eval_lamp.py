@@ -16,6 +16,7 @@ from evals.lamp.metrics import classification_scores, rating_scores, rouge_score
 from evals.lamp.prompting import build_prompt, distinguishing_prefix, label_options
 from evals.lamp.runner import parse_strategies, run
 from evals.lamp.tasks import MOVIE_LABELS, NEWS_LABELS, TASKS, extract_query, get_task
+from evals.lamp.vote import blend
 from memory import MemoryStore
 from memory.errors import InvalidInputError
 from tests.conftest import SHARED_DATA
@@ -132,13 +133,28 @@ def test_label_options_are_the_words_that_tell_labels_apart() -> None:
 
 
 def test_strategy_lists() -> None:
-    assert parse_strategies("all", TASKS["LaMP_2N"])[-1] == "vote"
+    assert parse_strategies("all", TASKS["LaMP_2N"])[-2:] == ["vote", "blend"]
+    assert parse_strategies("all", TASKS["LaMP_1"])[-1] == "vote"
     assert "vote" not in parse_strategies("all", TASKS["LaMP_4"])
     assert parse_strategies("bm25, dense,bm25", TASKS["LaMP_2N"]) == ["bm25", "dense"]
     with pytest.raises(InvalidInputError, match="unknown strategy"):
         parse_strategies("bm52", TASKS["LaMP_2N"])
     with pytest.raises(InvalidInputError, match="vote needs a labelled task"):
         parse_strategies("vote", TASKS["LaMP_7"])
+    with pytest.raises(InvalidInputError, match="blend needs a labelled task"):
+        parse_strategies("blend", TASKS["LaMP_1"])
+
+
+def test_blend_lets_the_profile_overrule_a_biased_model_and_vice_versa() -> None:
+    spec = TASKS["LaMP_2N"]
+    labels = spec.labels
+    biased = [math.log(0.5 if label == "women" else 0.5 / (len(labels) - 1)) for label in labels]
+    votes_sports = [0.6 if label == "sports" else 0.4 / (len(labels) - 1) for label in labels]
+    assert blend(spec, biased, votes_sports) == "sports"  # a mild model bias loses to a clear profile
+    sure = [math.log(0.97 if label == "politics" else 0.03 / (len(labels) - 1)) for label in labels]
+    assert blend(spec, sure, votes_sports) == "politics"  # a confident model wins over a weak vote
+    assert math.isclose(sum(votes_sports), 1.0)
+
 
 
 def test_weighted_vote_prefers_similar_items_over_counts() -> None:
@@ -242,9 +258,9 @@ def test_pipeline_on_each_task(task: str, tmp_path: Path, lamp_store: MemoryStor
         progress=False,
     )  # fmt: skip
     spec = TASKS[task]
-    expected = ["none", "random", "recency", "bm25", "dense", "hybrid", "summary"] + (
-        ["vote"] if spec.has_labels else []
-    )
+    expected = ["none", "random", "recency", "bm25", "dense", "hybrid", "summary"]
+    expected += ["vote"] if spec.has_labels else []
+    expected += ["blend"] if spec.label_field is not None else []
     assert list(metrics["strategies"]) == expected
     keys = {"classification": {"accuracy", "f1"}, "rating": {"mae", "rmse"}, "generation": {"rouge1", "rougeL"}}
     questions, golds = build_questions(task)

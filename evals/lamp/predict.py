@@ -18,6 +18,8 @@ import threading
 import time
 from pathlib import Path
 
+import numpy as np
+
 from agent.llm.base import ChatModel
 from agent.llm.errors import ModelUnavailableError
 
@@ -89,6 +91,21 @@ class Predictor:
         self.model_calls += 1
         self.cache.put(key, answer)
         return answer
+
+    def label_logprobs(self, prompt: str) -> list[float]:
+        """Each label's log-probability after ``prompt``, normalised over the labels (cached like answers)."""
+        key = DiskCache.key("lamp-logprobs", self.model_name, self.spec.name, "|".join(self.options), prompt)
+        cached = self.cache.get(key)
+        if cached is not None:
+            self.cache_hits += 1
+            return [float(value) for value in cached]  # type: ignore[union-attr]
+        started = time.perf_counter()
+        scores = np.asarray(self.model.score(prompt, self.options), dtype=float)
+        self.model_seconds += time.perf_counter() - started
+        self.model_calls += 1
+        logprobs = (scores - np.logaddexp.reduce(scores)).tolist()
+        self.cache.put(key, logprobs)
+        return logprobs
 
     def _answer(self, prompt: str) -> str:
         if self.spec.has_labels:

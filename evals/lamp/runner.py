@@ -26,28 +26,39 @@ from .report import write_report
 from .retrieval import RETRIEVAL_STRATEGIES, ProfileIndex, item_text
 from .summary import Summarizer
 from .tasks import TaskSpec, extract_query, get_task
-from .vote import vote
+from .vote import blend, vote, vote_shares
 
 if TYPE_CHECKING:
     from agent.llm.base import ChatModel
     from memory import MemoryStore
 
-STRATEGIES = ("none", *RETRIEVAL_STRATEGIES, "summary", "vote")
+STRATEGIES = ("none", *RETRIEVAL_STRATEGIES, "summary", "vote", "blend")
 MODEL_FREE = {"vote"}
 
 
 def parse_strategies(text: str, spec: TaskSpec) -> list[str]:
     """One name, a comma list, or ``all`` (every strategy that applies to the task)."""
-    applicable = [s for s in STRATEGIES if s != "vote" or spec.has_labels]
+    applicable = [s for s in STRATEGIES if applies(s, spec)]
     chosen = applicable if text.strip() == "all" else [s.strip() for s in text.split(",") if s.strip()]
     unknown = [s for s in chosen if s not in STRATEGIES]
     if unknown or not chosen:
         raise InvalidInputError(
             "--strategy", f"unknown strategy {unknown or text!r}", f"use all or: {', '.join(STRATEGIES)}"
         )
-    if "vote" in chosen and not spec.has_labels:
-        raise InvalidInputError("--strategy", f"vote needs a labelled task (LaMP_1/2/3), not {spec.name}")
+    for strategy in chosen:
+        if not applies(strategy, spec):
+            tasks = "LaMP_1/2/3" if strategy == "vote" else "LaMP_2/3"
+            raise InvalidInputError("--strategy", f"{strategy} needs a labelled task ({tasks}), not {spec.name}")
     return list(dict.fromkeys(chosen))
+
+
+def applies(strategy: str, spec: TaskSpec) -> bool:
+    """``vote`` needs a label list; ``blend`` also needs labels on the profile items (not LaMP-1)."""
+    if strategy == "vote":
+        return spec.has_labels
+    if strategy == "blend":
+        return spec.label_field is not None
+    return True
 
 
 def load_model(name: str) -> ChatModel:
@@ -168,6 +179,12 @@ def _answer_question(
         clock = time.perf_counter()
         if strategy == "vote":
             answers[strategy] = vote(spec, index, k)
+        elif strategy == "blend":
+            assert predictor is not None
+            before = predictor.model_seconds
+            logprobs = predictor.label_logprobs(build_prompt(spec, question.input, index.select("hybrid", k)))
+            model_seconds[strategy] += predictor.model_seconds - before
+            answers[strategy] = blend(spec, logprobs, vote_shares(spec, index))
         elif strategy == "summary":
             assert summarizer is not None
             before = summarizer.model_seconds

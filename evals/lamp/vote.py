@@ -7,7 +7,9 @@ reference gets the summed similarity of the k profile papers closest to it, and 
 
 from __future__ import annotations
 
-from tools.profile_vote import weighted_vote
+import math
+
+from tools.profile_vote import label_scores, weighted_vote
 
 from .retrieval import ProfileIndex
 from .tasks import TaskSpec
@@ -25,3 +27,26 @@ def vote(spec: TaskSpec, index: ProfileIndex, k: int) -> str:
         closest = [similarity for _, similarity in index.similarities(candidate)[:k]]
         labelled.append((label, sum(closest)))
     return weighted_vote(labelled) or spec.labels[0]
+
+
+VOTE_SMOOTHING = 0.1  # share given to every label, so one profile can rule a label out only softly
+
+
+def vote_shares(spec: TaskSpec, index: ProfileIndex) -> list[float]:
+    """The vote as a distribution over ``spec.labels``: similarity-weighted, smoothed, summing to 1."""
+    assert spec.label_field is not None
+    totals = label_scores((item[spec.label_field].strip(), similarity) for item, similarity in index.similarities())
+    raw = [totals.get(label, 0.0) for label in spec.labels]
+    whole = sum(raw) or 1.0
+    smoothed = [(1 - VOTE_SMOOTHING) * value / whole + VOTE_SMOOTHING / len(raw) for value in raw]
+    return smoothed
+
+
+def blend(spec: TaskSpec, logprobs: list[float], shares: list[float]) -> str:
+    """The label best under both the model (reading the retrieved items) and the user's own past labels.
+
+    A product of the two distributions: the model's label bias is checked by the profile's labels, and
+    the vote's blind spots (a topic the user labelled once) by the model's reading of the input.
+    """
+    combined = [logprob + math.log(share) for logprob, share in zip(logprobs, shares, strict=True)]
+    return spec.labels[max(range(len(combined)), key=combined.__getitem__)]
