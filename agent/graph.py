@@ -2,13 +2,14 @@
 
 recall -> plan -> (act -> plan)* -> respond -> remember
 
-- recall: the user's profile summary and the memories closest to the message (hybrid search).
+- recall: the user's profile summary and the memories closest to the message (hybrid search), once
+  the user's previous turn is written.
 - plan: a tool-calling model picks tools itself; any other model goes through the deterministic
   intent planner. ``max_steps`` bounds the plan/act loop.
 - act: runs the planned tools with the user's scope; an error becomes the tool's result, so the
   model sees it instead of the turn failing.
 - respond: the reply, streamed token by token to ``stream_mode="custom"`` listeners.
-- remember: hands the turn to the background memory writer; the user does not wait for it.
+- remember: hands the turn to the background memory writer; the reply does not wait for it.
 """
 
 from __future__ import annotations
@@ -89,6 +90,7 @@ def build_graph(deps: AgentDeps, checkpointer: Any) -> Any:
 
     def recall(state: AgentState) -> dict[str, Any]:
         user_id = state["user_id"]
+        deps.writer.wait_for(user_id)  # the previous turn's memories count (usually written already)
         hits = deps.store.search(user_id, state["message"], k=deps.recall_k, mode="hybrid")
         payload = deps.store.load_profile(user_id, profile_key(None))
         profile = Profile.model_validate_json(payload).summary if payload else ""

@@ -25,15 +25,21 @@ class MemoryWriter:
         self.profiles = profiles
         self.errors: list[BaseException] = []
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rapport-remember")
-        self._pending: set[Future] = set()
+        self._pending: dict[Future, str] = {}  # future -> user id
         self._lock = threading.Lock()
 
     def submit(self, user_id: str, message: str, reply: str, source: str) -> Future:
         future = self._executor.submit(self.write_turn, user_id, message, reply, source)
         with self._lock:
-            self._pending.add(future)
+            self._pending[future] = user_id
         future.add_done_callback(self._finished)
         return future
+
+    def wait_for(self, user_id: str, timeout: float = 5.0) -> None:
+        """Let this user's earlier turns finish writing, so a quick next message already sees them."""
+        with self._lock:
+            pending = [future for future, owner in self._pending.items() if owner == user_id]
+        wait(pending, timeout=timeout)
 
     def write_turn(self, user_id: str, message: str, reply: str, source: str) -> list[Outcome]:
         """Extract and reconcile what the user said; refresh the profile if enough changed."""
@@ -59,7 +65,7 @@ class MemoryWriter:
 
     def _finished(self, future: Future) -> None:
         with self._lock:
-            self._pending.discard(future)
+            self._pending.pop(future, None)
         if future.exception() is not None:
             log.error("writing memories failed: %s", future.exception())
             self.errors.append(future.exception())

@@ -120,14 +120,37 @@ class ProfileBuilder:
             text = self.model.complete([Message(role="user", content=prompt)], max_tokens=160)
         else:  # a base model continues the few-shot pattern
             text = self.model.generate(prompt, max_tokens=120, stop=["\n\n", "###", "Notes:"])
-        text = text.strip()
+        text = grounded(text.strip(), memories, previous)
+        if not text:  # nothing the model wrote is backed by the notes: say what the notes say
+            text = "; ".join(m.text.rstrip(".") for m in memories[:5]) or previous
         if not text:
-            raise RapportError("the chat model wrote an empty profile summary; try again or use another model")
+            raise RapportError("the chat model wrote no usable profile summary; try again or use another model")
         return text
 
     def _load(self, user_id: str, key: str) -> Profile | None:
         payload = self.store.load_profile(user_id, key)
         return Profile.model_validate_json(payload) if payload else None
+
+
+CLAUSE = re.compile(r"(?<=[.;!?])\s+|,\s+|\s+and\s+")
+WORD = re.compile(r"[a-zA-Z\u00C0-\u024F]{4,}")
+UNGROUNDED_WORDS = frozenset({"this", "that", "with", "from", "they", "their", "person", "user", "likes", "enjoys"})
+
+
+def grounded(summary: str, memories: list[Memory], previous: str = "") -> str:
+    """Keep only the clauses of a summary that the notes back up.
+
+    A small base model copies its few-shot example ("plays the saxophone") into a summary; a clause
+    stays only if at least half of its content words (compared on their first four letters) occur in
+    the memories or the previous summary.
+    """
+    known = {word[:4].casefold() for text in [previous, *(m.text for m in memories)] for word in WORD.findall(text)}
+    kept = []
+    for clause in CLAUSE.split(summary):
+        words = [w[:4].casefold() for w in WORD.findall(clause) if w.casefold() not in UNGROUNDED_WORDS]
+        if clause.strip() and (not words or sum(w in known for w in words) * 2 >= len(words)):
+            kept.append(clause.strip().rstrip(".,;"))
+    return ", ".join(kept) + "." if kept else ""
 
 
 def profile_key(task: str | None) -> str:

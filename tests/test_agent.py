@@ -263,3 +263,10 @@ def test_concurrent_turns_on_one_thread_lose_no_messages(make_assistant) -> None
     assert sorted(t["content"] for t in assistant.history("alice") if t["role"] == "user") == [
         f"Message number {i}?" for i in range(6)
     ]
+
+
+def test_the_next_turn_sees_the_previous_turns_memories(make_assistant) -> None:
+    assistant = make_assistant()
+    assistant.chat("alice", "I moved from Paris to Berlin and I love jazz.")
+    reply = assistant.chat("alice", "Any concerts near me this weekend?", thread_id="weekend")  # no flush between
+    assert {"I moved from Paris to Berlin", "I love jazz."} <= {m.text for m in reply.recalled}

@@ -1,0 +1,24 @@
+"""Profile summaries keep only what the user's memories back up."""
+
+from __future__ import annotations
+
+from memory.profile import grounded
+from memory.records import Memory, utc_now
+
+
+def memories(*texts: str) -> list[Memory]:
+    now = utc_now()
+    return [Memory(id=str(i), user_id="u", text=t, created_at=now, updated_at=now) for i, t in enumerate(texts)]
+
+
+def test_clauses_copied_from_the_few_shot_example_are_dropped() -> None:
+    notes = memories("I moved from Paris to Berlin", "I love jazz")
+    summary = "Lives in Berlin, loves jazz and plays the saxophone. Allergic to cats."
+    assert grounded(summary, notes) == "Lives in Berlin, loves jazz."
+
+
+def test_the_previous_summary_counts_as_evidence() -> None:
+    assert grounded("Plays the cello, moved to Oslo.", memories("I moved to Oslo"), "Plays the cello.") == (
+        "Plays the cello, moved to Oslo."
+    )
+    assert grounded("Allergic to cats.", memories("I love jazz")) == ""
