@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from .errors import StoreUnavailableError
 from .records import Memory
 
 
@@ -25,6 +26,11 @@ def to_chroma(memory: Memory) -> tuple[str, dict[str, Any]]:
 
 
 def from_chroma(memory_id: str, fields: Mapping[str, Any]) -> Memory:
+    if "record" not in fields:
+        raise StoreUnavailableError(
+            f"record {memory_id} is not in Rapport's storage layout (written by a development build?): "
+            "export it with the version that wrote it, or remove that data folder"
+        )
     memory = Memory.model_validate_json(fields["record"])
     if memory.id != memory_id:
         raise ValueError(f"record {memory_id} holds the JSON of {memory.id}: the collection is damaged")

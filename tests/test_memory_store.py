@@ -178,3 +178,16 @@ def test_context_is_matched_by_keywords_but_is_not_the_memory(store: MemoryStore
     store.forget("alice")
     store.import_records("alice", exported)
     assert store.export("alice") == exported
+
+
+def test_a_record_in_a_foreign_layout_is_a_clear_error(store: MemoryStore, embedder) -> None:
+    from memory import StoreUnavailableError
+    from memory.store import collection_name
+
+    store.add("alice", "I like tea")
+    raw = store._client.get_collection(collection_name("alice"))
+    raw.add(ids=["legacy"], embeddings=embedder.encode(["old"]), documents=["old"], metadatas=[{"kind": "fact"}])
+    where = {"url": store.location} if store._remote else {"path": store.location}
+    reopened = MemoryStore(**where, embedder=embedder)  # reads the collection afresh
+    with pytest.raises(StoreUnavailableError, match="storage layout"):
+        reopened.list("alice")

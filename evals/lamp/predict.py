@@ -16,7 +16,9 @@ import logging
 import sqlite3
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
@@ -27,6 +29,7 @@ from .prompting import label_options
 from .tasks import TaskSpec
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def model_key(model: ChatModel) -> str:
@@ -65,8 +68,8 @@ class DiskCache:
         self._db.close()
 
 
-class Predictor:
-    """Answers prompts for one task with one model; counts the seconds spent inside the model."""
+class CachedModelCalls:
+    """Model calls for one task through the disk cache, counting the calls and seconds spent in the model."""
 
     def __init__(self, model: ChatModel, spec: TaskSpec, cache: DiskCache) -> None:
         self.model = model
@@ -76,36 +79,42 @@ class Predictor:
         self.model_seconds = 0.0
         self.model_calls = 0
         self.cache_hits = 0
+
+    def cached(self, key: str, compute: Callable[[], T]) -> T:
+        """The cached value under ``key``, else ``compute()`` (timed as model time) stored under it."""
+        value = self.cache.get(key)
+        if value is not None:
+            self.cache_hits += 1
+            return value  # type: ignore[return-value]
+        started = time.perf_counter()
+        value = compute()
+        self.model_seconds += time.perf_counter() - started
+        self.model_calls += 1
+        self.cache.put(key, value)
+        return value
+
+
+class Predictor(CachedModelCalls):
+    """Answers prompts for one task with one model."""
+
+    def __init__(self, model: ChatModel, spec: TaskSpec, cache: DiskCache) -> None:
+        super().__init__(model, spec, cache)
         self.options = label_options(spec) if spec.has_labels else []
         self.can_score = True  # False after a chat-only endpoint refused to score: then generate
 
     def predict(self, prompt: str) -> str:
         key = DiskCache.key("lamp-predict", self.model_name, self.spec.name, "|".join(self.options), prompt)
-        cached = self.cache.get(key)
-        if cached is not None:
-            self.cache_hits += 1
-            return str(cached)
-        started = time.perf_counter()
-        answer = self._answer(prompt)
-        self.model_seconds += time.perf_counter() - started
-        self.model_calls += 1
-        self.cache.put(key, answer)
-        return answer
+        return str(self.cached(key, lambda: self._answer(prompt)))
 
     def label_logprobs(self, prompt: str) -> list[float]:
         """Each label's log-probability after ``prompt``, normalised over the labels (cached like answers)."""
         key = DiskCache.key("lamp-logprobs", self.model_name, self.spec.name, "|".join(self.options), prompt)
-        cached = self.cache.get(key)
-        if cached is not None:
-            self.cache_hits += 1
-            return [float(value) for value in cached]  # type: ignore[union-attr]
-        started = time.perf_counter()
-        scores = np.asarray(self.model.score(prompt, self.options), dtype=float)
-        self.model_seconds += time.perf_counter() - started
-        self.model_calls += 1
-        logprobs = (scores - np.logaddexp.reduce(scores)).tolist()
-        self.cache.put(key, logprobs)
-        return logprobs
+
+        def compute() -> list[float]:
+            scores = np.asarray(self.model.score(prompt, self.options), dtype=float)
+            return (scores - np.logaddexp.reduce(scores)).tolist()
+
+        return [float(value) for value in self.cached(key, compute)]
 
     def _answer(self, prompt: str) -> str:
         if self.spec.has_labels:

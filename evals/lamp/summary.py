@@ -12,15 +12,12 @@ To be replaced by ``memory.profile``'s task-aware summaries once they land.
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Sequence
 
 import prompts
-from agent.llm.base import ChatModel
 
-from .predict import DiskCache, model_key
+from .predict import CachedModelCalls, DiskCache
 from .prompting import render_item
-from .tasks import TaskSpec
 
 MAX_ITEMS = 12  # the most recent items summarised: a summary prompt must fit a small context
 SUMMARY_TOKENS = 32
@@ -38,16 +35,8 @@ WHAT = {
 }
 
 
-class Summarizer:
-    """Summaries for one task and model; counts the seconds spent in the model."""
-
-    def __init__(self, model: ChatModel, spec: TaskSpec, cache: DiskCache) -> None:
-        self.model = model
-        self.spec = spec
-        self.cache = cache
-        self.model_name = model_key(model)
-        self.model_seconds = 0.0
-        self.model_calls = 0
+class Summarizer(CachedModelCalls):
+    """Summaries for one task and model."""
 
     def prompt(self, profile: Sequence[dict[str, str]]) -> str:
         items = "\n".join(f"- {render_item(self.spec, item).strip()}" for item in list(profile)[-MAX_ITEMS:])
@@ -59,13 +48,9 @@ class Summarizer:
         prompt = self.prompt(profile)
         profile_hash = DiskCache.key(json.dumps(list(profile), sort_keys=True, ensure_ascii=False))
         key = DiskCache.key("lamp-summary", self.model_name, self.spec.name, profile_hash, prompt, str(SUMMARY_TOKENS))
-        cached = self.cache.get(key)
-        if cached is not None:
-            return str(cached)
-        started = time.perf_counter()
-        text = self.model.generate(prompt, max_tokens=SUMMARY_TOKENS, stop=["\n"])
-        self.model_seconds += time.perf_counter() - started
-        self.model_calls += 1
-        summary = WHAT[self.spec.name][1] + " " + " ".join(text.split())
-        self.cache.put(key, summary)
-        return summary
+
+        def write() -> str:
+            text = self.model.generate(prompt, max_tokens=SUMMARY_TOKENS, stop=["\n"])
+            return WHAT[self.spec.name][1] + " " + " ".join(text.split())
+
+        return str(self.cached(key, write))
