@@ -7,10 +7,11 @@ import pytest
 import scipy.sparse as sp
 
 from memory.errors import InvalidInputError
+from memory.fusion import reciprocal_rank_fusion
 from tests.scripted_model import ScriptedModel
 from tools.catalog import CatalogIndex
 from tools.items import make_item
-from tools.ranking import UserProfile, fuse, mmr, preference_scores, recency_weights
+from tools.ranking import UserProfile, mmr, preference_scores, recency_weights
 from tools.rerank import llm_rerank
 from tools.retrieval import Filters, ItemKNN, filter_mask, top_positions
 
@@ -64,7 +65,7 @@ def test_mmr_trades_relevance_for_diversity_and_fusion() -> None:
     relevance = np.array([1.0, 0.95, 0.5])
     assert mmr([0, 1, 2], relevance, vectors, 2, diversity=0.0) == [0, 1]
     assert mmr([0, 1, 2], relevance, vectors, 2, diversity=0.5) == [0, 2]
-    assert fuse([["x", "y"], ["y", "z"]])[0] == "y"
+    assert reciprocal_rank_fusion([["x", "y"], ["y", "z"]])[0][0] == "y"
 
 
 def test_llm_rerank_uses_a_capable_model_and_distrusts_its_numbers() -> None:

@@ -18,6 +18,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from memory.errors import InvalidInputError
+from memory.textfile import read_utf8
 
 YEAR_IN_TITLE = re.compile(r"\((\d{4})(?:[-–]\d{0,4})?\)\s*$")
 NO_GENRES = {"(no genres listed)", ""}
@@ -89,24 +90,9 @@ def make_item(
     )
 
 
-def read_text(path: Path) -> str:
-    """A whole file as UTF-8; bytes that are not UTF-8 are an error naming the offset, never replaced."""
-    try:
-        raw = path.read_bytes()
-    except OSError as error:
-        raise InvalidInputError("path", f"cannot read {path}: {error.strerror or error}") from None
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = raw[: error.start].count(b"\n") + 1
-        raise InvalidInputError(
-            str(path), f"is not UTF-8 (byte {error.start}, line {line})", "re-save the file as UTF-8"
-        ) from None
-
-
 def read_csv_rows(path: Path, required: set[str]) -> tuple[list[dict[str, str]], int]:
     """Rows of a CSV file with a header; returns (rows, malformed row count). Missing columns raise."""
-    reader = csv.reader(io.StringIO(read_text(path), newline=""))
+    reader = csv.reader(io.StringIO(read_utf8(path), newline=""))
     header = next(reader, None)
     if header is None:
         raise InvalidInputError(str(path), "is empty", "give a CSV file with a header row")
@@ -226,7 +212,7 @@ def load_item_file(path: Path) -> LoadReport:
 
 def _jsonl_records(path: Path, skipped: Counter[str]) -> list[dict[str, Any]]:
     records = []
-    for number, line in enumerate(read_text(path).splitlines(), start=1):
+    for number, line in enumerate(read_utf8(path).splitlines(), start=1):
         if not line.strip():
             continue
         try:

@@ -7,12 +7,10 @@ dislike. The product builds it from memories, the evaluation from training ratin
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-
-from memory.fusion import reciprocal_rank_fusion
 
 
 @dataclass
@@ -128,11 +126,6 @@ def mmr(
         available[best] = False
         closest = np.maximum(closest, similarity[best])
     return [candidates[i] for i in chosen]
-
-
-def fuse(rankings: Sequence[Sequence[Hashable]], weights: Sequence[float] | None = None, k: int = 60) -> list:
-    """Reciprocal-rank fusion of best-first lists (the memory store's implementation), keys best first."""
-    return [key for key, _ in reciprocal_rank_fusion(rankings, weights=weights, k=k)]
 
 
 def _unit(vector: np.ndarray) -> np.ndarray:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from memory.errors import InvalidInputError
+from memory.textfile import read_utf8
 
 from .tasks import TaskSpec
 
@@ -34,16 +35,7 @@ class Outputs:
 
 def read_json(path: Path) -> Any:
     """Parse a JSON file; a missing file, bad encoding or bad JSON is an ``InvalidInputError`` naming it."""
-    path = Path(path)
-    if not path.is_file():
-        raise InvalidInputError(str(path), "file not found", "check --data/--split or the path given")
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise InvalidInputError(
-            str(path), f"is not UTF-8 (byte {error.start})", "re-encode the file as UTF-8"
-        ) from None
+    text = read_utf8(path, fix="check --data/--split or the path given")
     try:
         return json.loads(text)
     except json.JSONDecodeError as error:
