@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel
 
+import prompts
 from memory.errors import InvalidInputError
 
 from .base import Message, ToolCall
@@ -31,11 +32,6 @@ if TYPE_CHECKING:
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 T = TypeVar("T")
-JSON_INSTRUCTION = (
-    "Reply with exactly one JSON object and nothing else (no prose, no code fence). "
-    "It must validate against this JSON schema: {schema}"
-)
-JSON_RETRY = "That reply was not usable: {problem}. Reply again with only the corrected JSON object."
 
 
 class OpenAIModel:
@@ -212,7 +208,7 @@ class OpenAIModel:
         once; a second failure raises ``LLMOutputError`` carrying the raw reply.
         """
         instruction = Message(
-            role="system", content=JSON_INSTRUCTION.format(schema=schema_text(schema, for_prompt=True))
+            role="system", content=prompts.render("json_chat_instruction", schema=schema_text(schema, for_prompt=True))
         )
         turns = [instruction, *messages]
         reply = self._json_reply(turns, max_tokens)
@@ -221,7 +217,7 @@ class OpenAIModel:
         except LLMOutputError as error:
             turns += [
                 Message(role="assistant", content=reply),
-                Message(role="user", content=JSON_RETRY.format(problem=error)),
+                Message(role="user", content=prompts.render("json_chat_retry", problem=error).rstrip()),
             ]
         reply = self._json_reply(turns, max_tokens)
         try:
