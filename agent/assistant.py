@@ -133,13 +133,13 @@ class Assistant:
 
     def profile(self, user_id: str, *, task: str | None = None, refresh: bool = False) -> Profile:
         """The user's profile, rebuilt when enough changed; ``NotFoundError`` if nothing is known."""
-        self.flush()
+        self.writer.wait_for(user_id)
         return self.profiles.get(user_id, task=task, refresh=refresh)
 
     def forget(self, user_id: str) -> int:
         """Remove every trace of the user (memories, profile, threads); returns the memories removed."""
         user_id = check_user_id(user_id)
-        self.flush()
+        self.writer.wait_for(user_id, timeout=None)  # a write still running must not outlive the forget
         removed = self.store.forget(user_id)
         delete_threads(self.checkpointer, user_id)
         return removed
@@ -150,7 +150,7 @@ class Assistant:
         """Catalog items for the user, each with a reason drawn from their own memories (never already rated)."""
         if self.recommender is None:
             raise RapportError("no item catalog is configured for this assistant")
-        self.flush()  # a preference stated in the last turn counts
+        self.writer.wait_for(user_id)  # a preference stated in the last turn counts
         return self.recommender.recommend(user_id, query=query, k=k, filters=filters)
 
     # --- lifecycle -----------------------------------------------------------------------------

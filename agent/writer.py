@@ -35,8 +35,11 @@ class MemoryWriter:
         future.add_done_callback(self._finished)
         return future
 
-    def wait_for(self, user_id: str, timeout: float = 5.0) -> None:
-        """Let this user's earlier turns finish writing, so a quick next message already sees them."""
+    def wait_for(self, user_id: str, timeout: float | None = 5.0) -> None:
+        """Let this user's earlier turns finish writing; other users' writes and errors are not waited on.
+
+        Errors stay for ``flush``: one user's failure is never reported to another user's request.
+        """
         with self._lock:
             pending = [future for future, owner in self._pending.items() if owner == user_id]
         wait(pending, timeout=timeout)

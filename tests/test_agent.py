@@ -270,3 +270,20 @@ def test_the_next_turn_sees_the_previous_turns_memories(make_assistant) -> None:
     assistant.chat("alice", "I moved from Paris to Berlin and I love jazz.")
     reply = assistant.chat("alice", "Any concerts near me this weekend?", thread_id="weekend")  # no flush between
     assert {"I moved from Paris to Berlin", "I love jazz."} <= {m.text for m in reply.recalled}
+
+
+def test_one_users_failed_write_is_not_reported_to_another_user(make_assistant) -> None:
+    assistant = make_assistant(ScriptedModel(default_reply="Lives in Rome."))
+    assistant.remember("bob", "I live in Rome")
+    original = assistant.writer.write_turn
+
+    def failing(user_id, *args):
+        if user_id == "mallory":
+            raise RapportError("mallory's write failed: secret detail")
+        return original(user_id, *args)
+
+    assistant.writer.write_turn = failing
+    assistant.chat("mallory", "I live in Oslo.")
+    assert assistant.profile("bob").summary == "Lives in Rome."
+    with pytest.raises(RapportError, match="mallory's write failed"):
+        assistant.flush()
