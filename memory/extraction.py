@@ -43,6 +43,12 @@ PREFERENCE_WORDS = re.compile(
 EVENT_WORDS = re.compile(r"\b(yesterday|today|tomorrow|last|next|ago|went|visited|started|finished|bought|met)\b", re.I)
 FIRST_PERSON = re.compile(r"^(i|i'm|i've|i'd|i'll|my|we|we're|our|me)\b", re.IGNORECASE)
 EXPLICIT = re.compile(r"^(please\s+)?(remember|note|keep in mind)\s+(that\s+)?", re.IGNORECASE)
+# Openers that carry no fact: "Just so you know, I'm allergic to penicillin" stores "I'm allergic to penicillin".
+DISCOURSE = re.compile(
+    r"^((just )?so you know|by the way|btw|fyi|oh,? and|and also|also|actually|well|so|anyway|ok(ay)?|hi|hello|hey)"
+    r"[,:!.]?\s+(?=(i|i'm|i've|i'd|my|we|we're|our)\b)",
+    re.IGNORECASE,
+)
 # Sentence ends, and "..., and I ..." joins: one memory per statement, so each can be superseded alone.
 SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\n+|,?\s+(?:and|but)\s+(?=(?:I|I'm|I've|my|My)\b)")
 
@@ -78,7 +84,7 @@ def statements(message: str) -> list[Candidate]:
     """First-person statements of a message, verbatim: what the user said about themselves."""
     found = []
     for raw in SENTENCE_END.split(message.strip()):
-        sentence = EXPLICIT.sub("", raw.strip()).strip(" -*").rstrip(";,")
+        sentence = DISCOURSE.sub("", EXPLICIT.sub("", raw.strip())).strip(" -*").rstrip(";,")
         if len(sentence) < 6 or sentence.endswith("?") or not FIRST_PERSON.match(sentence):
             continue
         sentence = sentence[0].upper() + sentence[1:]
@@ -108,10 +114,11 @@ def extract(model: ChatModel | None, user_message: str, reply: str = "") -> list
         return statements(user_message)
 
 
-def reconcile(
-    store: MemoryStore, user_id: str, candidate: Candidate, *, model: ChatModel | None = None, source: str | None = None
-) -> Outcome:
-    """Store ``candidate`` as new, as an update or a replacement of a close memory, or not at all."""
+def decide(store: MemoryStore, user_id: str, candidate: Candidate, *, model: ChatModel | None = None) -> Outcome:
+    """What ``reconcile`` would do with ``candidate``, without writing: the reply can say it before the write.
+
+    ``memory`` is the stored memory the action applies to (none for "add").
+    """
     hits = store.search(user_id, candidate.text, k=5, mode="dense")
     if hits and hits[0].score >= DUPLICATE_SIMILARITY:
         return Outcome(action="ignore", memory=hits[0].memory)
@@ -119,6 +126,17 @@ def reconcile(
     if decision is None:
         decision = _decide_by_similarity(candidate, [(h.memory, h.score) for h in hits])
     target = hits[decision.target - 1].memory if decision.target else None
+    if decision.action != "add" and target is None:
+        return Outcome(action="add")
+    return Outcome(action=decision.action, memory=target)
+
+
+def reconcile(
+    store: MemoryStore, user_id: str, candidate: Candidate, *, model: ChatModel | None = None, source: str | None = None
+) -> Outcome:
+    """Store ``candidate`` as new, as an update or a replacement of a close memory, or not at all."""
+    decision = decide(store, user_id, candidate, model=model)
+    target = decision.memory
     if decision.action == "ignore":
         return Outcome(action="ignore", memory=target)
     if decision.action == "supersede" and target is not None:
