@@ -32,7 +32,24 @@ if ! "$PY" -c "import llama_cpp, sys; sys.exit(llama_cpp.__version__ != '0.3.36'
     echo "installing llama-cpp-python 0.3.36 with CMAKE_ARGS=$CMAKE_ARGS (a first build takes minutes)"
 fi
 "$PY" -m pip install --quiet llama-cpp-python==0.3.36
-"$PY" -m pip install --quiet -e '.[dev]'
+"$PY" -m pip install --quiet -e '.[dev,browser-tests]'
+
+# The page's browser tests drive Debian's Chromium (Playwright's own browser download needs the
+# internet). Installed only when missing; without apt (or root) the browser tests skip and say why.
+if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
+    as_root=""
+    [ "$(id -u)" != 0 ] && command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null && as_root="sudo -n"
+    if command -v apt-get >/dev/null 2>&1 && { [ "$(id -u)" = 0 ] || [ -n "$as_root" ]; }; then
+        echo "installing chromium and chromium-driver with apt (for the page's browser tests)"
+        apt_log=$(mktemp)
+        if ! { $as_root apt-get update -qq && $as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+            --no-install-recommends chromium chromium-driver fonts-dejavu-core; } >"$apt_log" 2>&1; then
+            echo "warning: apt could not install chromium (see $apt_log); the browser tests will skip" >&2
+        fi
+    else
+        echo "note: chromium is missing and apt-get (as root) is not available; the browser tests will skip" >&2
+    fi
+fi
 
 # Smoke test in a child process: prepares the model weights cache and proves generation works.
 if ! "$PY" -c "from agent.llm import get_chat_model; get_chat_model().generate('Hello', max_tokens=2)" \

@@ -9,6 +9,7 @@ from typing import Any
 import tools.memory_tools  # noqa: F401  (registers the memory tools)
 import tools.profile_vote  # noqa: F401  (registers the profile_vote tool)
 import tools.recommend_tools  # noqa: F401  (registers the catalog tools)
+from agent.conversations import ThreadSummary, Turn, list_threads, thread_turns
 from agent.graph import AgentDeps, build_graph, turn_input
 from agent.llm import get_chat_model
 from agent.llm.base import ChatModel
@@ -20,9 +21,11 @@ from agent.writer import MemoryWriter
 from memory import Memory, MemoryStore
 from memory.errors import InvalidInputError, RapportError
 from memory.extraction import MIN_MEMORY_CHARS, Candidate, guess_kind, reconcile
+from memory.lineage import lineage
 from memory.profile import Profile, ProfileBuilder
-from memory.records import check_identifier, check_text, check_user_id
+from memory.records import MemoryKind, MemoryStatus, check_identifier, check_kind, check_text, check_user_id
 from tools.catalog import Catalog
+from tools.interactions import MAX_RATING, Action, Interaction, record_interactions
 from tools.recommend import Recommendation, Recommender, default_knn_path
 from tools.retrieval import Filters
 
@@ -79,6 +82,7 @@ class Assistant:
         config = {"configurable": {"thread_id": key}}
         start = time.perf_counter()
         final: dict[str, Any] = {}
+        first_token_s: float | None = None
         with self._turn_locks.hold(key):
             for mode, chunk in self.graph.stream(
                 turn_input(user_id, thread_id, message), config, stream_mode=["custom", "values"]
@@ -88,12 +92,16 @@ class Assistant:
                 elif "recalled" in chunk:
                     yield StreamEvent(type="recalled", memories=_memories(chunk["recalled"]))
                 elif "token" in chunk:
+                    if first_token_s is None:  # what a person waits for before the reply starts
+                        first_token_s = time.perf_counter() - start
                     yield StreamEvent(type="token", text=chunk["token"])
                 elif "tool" in chunk:
                     yield StreamEvent(type="tool", tool=chunk["tool"])
         if final.get("user_id") != user_id:
             raise RapportError("thread state does not belong to this user; refusing to answer from it")
         timings = {**final.get("timings", {}), "total_s": time.perf_counter() - start}
+        if first_token_s is not None:
+            timings["first_token_s"] = first_token_s
         reply = Reply(
             text=final.get("reply", ""),
             thread_id=thread_id,
@@ -109,6 +117,14 @@ class Assistant:
         config = {"configurable": {"thread_id": thread_key(check_user_id(user_id), thread_id)}}
         return list(self.graph.get_state(config).values.get("history", []))
 
+    def threads(self, user_id: str) -> list[ThreadSummary]:
+        """The user's conversations, most recently used first."""
+        return list_threads(self.graph, self.checkpointer, user_id)
+
+    def turns(self, user_id: str, *, thread_id: str | None = None) -> list[Turn]:
+        """A thread's finished turns with the memories each reply recalled and the tools it called."""
+        return thread_turns(self.graph, user_id, thread_id or DEFAULT_THREAD)
+
     # --- memory --------------------------------------------------------------------------------
 
     def remember(self, user_id: str, text: str) -> Memory:
@@ -122,11 +138,55 @@ class Assistant:
         assert outcome.memory is not None
         return outcome.memory
 
-    def memories(self, user_id: str, query: str | None = None, *, k: int = 10) -> list[Memory]:
-        """The user's memories: the best matches for ``query``, or the newest ``k``."""
+    def memories(
+        self,
+        user_id: str,
+        query: str | None = None,
+        *,
+        k: int = 10,
+        kind: MemoryKind | str | None = None,
+        status: str = "current",
+    ) -> list[Memory]:
+        """The user's memories: the best matches for ``query`` (hybrid search), or the newest ``k``.
+
+        ``status``: ``current`` (what is true now), ``replaced`` (superseded versions) or ``all``.
+        """
+        if status not in MEMORY_STATUSES:
+            raise InvalidInputError("status", f"unknown status {status!r}", f"use one of: {', '.join(MEMORY_STATUSES)}")
+        kind = check_kind(kind) if kind is not None else None
+        keep_old = status != "current"
         if query is None:
-            return self.store.list(user_id, limit=k)
-        return [hit.memory for hit in self.store.search(user_id, query, k=k)]
+            limit = k if not keep_old else 10**6
+            found = self.store.list(user_id, kind=kind, include_superseded=keep_old, limit=limit)
+        else:
+            kinds = [kind] if kind is not None else None
+            depth = k if not keep_old else min(10 * k, 1000)
+            hits = self.store.search(user_id, query, k=depth, kinds=kinds, include_superseded=keep_old)
+            found = [hit.memory for hit in hits]
+        if status == "replaced":
+            found = [m for m in found if m.status is MemoryStatus.SUPERSEDED]
+        return found[:k]
+
+    def memory_lineage(self, user_id: str, memory_id: str) -> list[Memory]:
+        """The versions of one memory, oldest first: what it replaced and what replaced it."""
+        return lineage(self.store, user_id, self.store.get(user_id, memory_id))
+
+    def edit_memory(self, user_id: str, memory_id: str, text: str) -> Memory:
+        """Correct the text of a current memory (the person knows best; no reconciliation)."""
+        text = check_text(text).strip()
+        if len(text) < MIN_MEMORY_CHARS:
+            raise InvalidInputError("text", f"is shorter than {MIN_MEMORY_CHARS} characters", "say a little more")
+        memory = self.store.get(user_id, memory_id)
+        if memory.status is MemoryStatus.SUPERSEDED:
+            raise InvalidInputError(
+                "memory_id", f"{memory_id!r} was replaced by {memory.superseded_by!r}", "edit the current version"
+            )
+        self.writer.wait_for(user_id)  # a turn still being written must not overwrite the correction
+        return self.store.update(user_id, memory_id, text=text)
+
+    def users(self) -> list[str]:
+        """Ids of the users this assistant holds memories for."""
+        return self.store.users()
 
     def forget_memory(self, user_id: str, memory_id: str) -> None:
         self.store.delete(user_id, memory_id)
@@ -153,6 +213,25 @@ class Assistant:
         self.writer.wait_for(user_id)  # a preference stated in the last turn counts
         return self.recommender.recommend(user_id, query=query, k=k, filters=filters)
 
+    def record_interaction(
+        self, user_id: str, item_id: str, action: Action | str, *, rating: float | None = None
+    ) -> Interaction:
+        """Remember that the user liked, disliked, rated or viewed a catalog item (counts in the next ranking)."""
+        if self.recommender is None:
+            raise RapportError("no item catalog is configured for this assistant")
+        try:
+            action = Action(action)
+        except ValueError:
+            allowed = ", ".join(a.value for a in Action)
+            raise InvalidInputError("action", f"unknown action {action!r}", f"use one of: {allowed}") from None
+        if rating is not None and not 0 <= rating <= MAX_RATING:
+            raise InvalidInputError("rating", f"{rating} is outside 0-{MAX_RATING:g}")
+        if action is Action.RATED and rating is None:
+            raise InvalidInputError("rating", "is required for action 'rated'", "send a rating from 0 to 5")
+        interaction = Interaction(item_id=check_identifier(item_id, "item_id"), action=action, rating=rating)
+        record_interactions(self.store, self.recommender.index, check_user_id(user_id), [interaction])
+        return interaction
+
     # --- lifecycle -----------------------------------------------------------------------------
 
     def flush(self, timeout: float | None = None) -> None:
@@ -169,6 +248,9 @@ class Assistant:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+MEMORY_STATUSES = ("current", "replaced", "all")
 
 
 def _memories(dumped: list[dict[str, Any]]) -> list[Memory]:

@@ -30,6 +30,18 @@ def open_checkpointer(path: Path) -> SqliteSaver:
     return saver
 
 
+def thread_names(saver: SqliteSaver, user_id: str) -> list[str]:
+    """The names of the user's threads (what callers pass as ``thread_id``), most recently written first."""
+    prefix = thread_key(user_id, "")
+    with saver.lock:
+        rows = saver.conn.execute(
+            "SELECT thread_id, MAX(checkpoint_id) AS newest FROM checkpoints WHERE substr(thread_id, 1, ?) = ?"
+            " GROUP BY thread_id ORDER BY newest DESC",
+            (len(prefix), prefix),
+        ).fetchall()
+    return [thread[len(prefix) :] for thread, _ in rows]
+
+
 def delete_threads(saver: SqliteSaver, user_id: str) -> int:
     """Remove every checkpoint of this user's threads; returns how many threads there were."""
     prefix = thread_key(user_id, "")

@@ -16,6 +16,7 @@ from . import (
     memory_commands,
     recsys_commands,
     serve_commands,
+    ui_commands,
 )
 
 # Each group adds its commands: top-level ones to `commands`, evaluations under `rapport eval`,
@@ -25,6 +26,7 @@ COMMAND_GROUPS = (
     memory_commands,
     recsys_commands,
     serve_commands,
+    ui_commands,
     locomo_commands,
     lamp_commands,
     bench_commands,

@@ -24,6 +24,8 @@ from .errors import error_body, install_error_handlers, rapport_error_status
 from .pump import ThreadPump
 from .schemas import ChatCompletionRequest, NewMemoryIn, chat_chunk, chat_completion, completion_id, memory_json
 from .schemas import model_list as model_list_body
+from .ui import install_ui
+from .user_api import memory_view, user_data_router
 
 log = logging.getLogger(__name__)
 MAX_THREAD_CHARS = 128
@@ -35,7 +37,9 @@ class AssistantAPI(Protocol):
     def chat(self, user_id: str, message: str, *, thread_id: str | None = None) -> Any: ...
     def stream(self, user_id: str, message: str, *, thread_id: str | None = None) -> Iterator[Any]: ...
     def remember(self, user_id: str, text: str) -> Any: ...
-    def memories(self, user_id: str, query: str | None = None, k: int = 10) -> list[Any]: ...
+    def memories(
+        self, user_id: str, query: str | None = None, *, k: int = 10, kind: str | None = None, status: str = "current"
+    ) -> list[Any]: ...
     def forget_memory(self, user_id: str, memory_id: str) -> None: ...
     def profile(self, user_id: str) -> Any: ...
     def forget(self, user_id: str) -> int: ...
@@ -143,10 +147,14 @@ def create_app(assistant: AssistantAPI, *, api_key: str | None = None) -> FastAP
 
     @app.get("/v1/users/{user_id}/memories")
     def list_memories(
-        user_id: str, query: str | None = Query(default=None), k: int = Query(default=10, ge=1, le=1000)
+        user_id: str,
+        query: str | None = Query(default=None),
+        k: int = Query(default=10, ge=1, le=1000),
+        kind: str | None = Query(default=None),
+        status: str = Query(default="current", description="current, replaced or all"),
     ) -> dict[str, Any]:
-        found = assistant.memories(user_id, query=query, k=k)
-        return {"object": "list", "data": [memory_json(m) for m in found]}
+        found = assistant.memories(user_id, query=query, k=k, kind=kind, status=status)
+        return {"object": "list", "data": [memory_view(assistant, user_id, m) for m in found]}
 
     @app.post("/v1/users/{user_id}/memories", status_code=201)
     def add_memory(user_id: str, body: NewMemoryIn) -> dict[str, Any]:
@@ -169,4 +177,6 @@ def create_app(assistant: AssistantAPI, *, api_key: str | None = None) -> FastAP
     def health() -> Response:
         return Response(status_code=204)
 
+    app.include_router(user_data_router(assistant))  # type: ignore[arg-type]  # threads, edits, recommendations
+    install_ui(app)  # the page at `/`
     return app
