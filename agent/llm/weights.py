@@ -74,13 +74,3 @@ def _recorded_ok(target: Path, record: Path, sha256: str) -> bool:
     return (
         seen.get("sha256") == sha256 and seen.get("size") == stat.st_size and seen.get("mtime_ns") == stat.st_mtime_ns
     )
-
-
-def resolve_model_path(override: Path | None, cache_dir: Path) -> Path:
-    """The GGUF to load: the user's override when set (must exist), else the bundled model."""
-    if override is not None:
-        path = override.expanduser()
-        if not path.is_file():
-            raise ModelUnavailableError(f"RAPPORT_LLM_MODEL_PATH={path} is not a file: fix or unset it")
-        return path
-    return bundled_model_path(cache_dir)
