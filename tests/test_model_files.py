@@ -108,6 +108,7 @@ def test_names_resolve_to_bundled_files_and_unknown_names_list_the_known_ones(tm
     assert smol.name == "smollm2-135m-instruct" and smol.path.name == "SmolLM2-135M-Instruct.Q4_1.gguf"
     assert read_header(smol.path).chat_template is not None  # the instruct model carries its template
     assert resolve(str(smol.path), tmp_path).path == smol.path  # a path works as well as a name
+    assert resolve(Path("smollm2-135m-instruct"), tmp_path).path == smol.path  # a name passed as a Path
     with pytest.raises(InvalidInputError) as error:
         spec_for("gpt-7")
     assert "smollm2-135m-instruct" in str(error.value) and "gemma3-270m" in str(error.value)

@@ -29,7 +29,6 @@ from .weights import bundled_model_path
 log = logging.getLogger(__name__)
 
 DEFAULT_CHAT_MODEL = "gemma3-270m"  # the lead picks the chat default by measurement (evals/replies)
-SCORING_MODEL = "gemma3-270m"  # likelihood scoring (LaMP) wants the base model
 INSTALLED_RECORD = "installed.json"
 
 
@@ -128,10 +127,10 @@ def is_model_name(value: str) -> bool:
 
 def resolve(choice: str | Path | None, cache_dir: Path) -> ResolvedModel:
     """The GGUF to load for a name, a path, or None (the default chat model); checks nothing inside it."""
-    if choice is None or (isinstance(choice, str) and not choice.strip()):
+    if choice is None or not str(choice).strip():
         choice = DEFAULT_CHAT_MODEL
-    if isinstance(choice, str) and is_model_name(choice):
-        spec = spec_for(choice)
+    if is_model_name(str(choice)) and not Path(choice).expanduser().is_file():  # a name, even as a Path
+        spec = spec_for(str(choice))
         return ResolvedModel(spec.name, installed_path(spec, cache_dir), spec)
     path = Path(choice).expanduser()
     if not path.is_file():

@@ -15,9 +15,6 @@ import subprocess
 import sys
 import time
 
-from rich.console import Console
-from rich.table import Table
-
 import prompts
 from agent.llm.base import Message
 
@@ -79,14 +76,11 @@ def run(models: list[str], repeats: int = 3, threads: int | None = None) -> list
     for result in results:
         for key in ("load_s", "first_token_s", "turn_s", "tokens_per_s"):
             result[f"{key}_ratio"] = round(float(result[key]) / float(base[key]), 2) if float(base[key]) else None
-    table = Table("model", "prompting", "load s", "first token s", "turn s", "tokens/s", title=f"vs {base['model']}")
+    print(f"{'model':<24} {'prompting':<14} {'load s':>14} {'first token s':>14} {'turn s':>14} {'tokens/s':>14}")
     for r in results:
-        table.add_row(
-            str(r["model"]), str(r["prompting"]),
-            f"{r['load_s']} (x{r['load_s_ratio']})", f"{r['first_token_s']} (x{r['first_token_s_ratio']})",
-            f"{r['turn_s']} (x{r['turn_s_ratio']})", f"{r['tokens_per_s']} (x{r['tokens_per_s_ratio']})",
-        )  # fmt: skip
-    Console(highlight=False).print(table)
+        cells = [f"{r[key]} x{r[key + '_ratio']}" for key in ("load_s", "first_token_s", "turn_s", "tokens_per_s")]
+        print(f"{str(r['model'])[:24]:<24} {r['prompting']:<14} " + " ".join(f"{cell:>14}" for cell in cells))
+    print(f"(ratios against {base['model']}, measured in the same run)")
     for result in results:
         print(json.dumps(result, ensure_ascii=False))
     return results
