@@ -8,15 +8,18 @@ recall -> plan -> (act -> plan)* -> respond -> remember
   intent planner. ``max_steps`` bounds the plan/act loop.
 - act: runs the planned tools with the user's scope; an error becomes the tool's result, so the
   model sees it instead of the turn failing.
-- respond: the reply, streamed token by token to ``stream_mode="custom"`` listeners.
+- respond: the reply, streamed token by token to ``stream_mode="custom"`` listeners. A tool-calling model
+  writes it; any other model goes through the grounded reply (``agent.reply``), whose facts about the
+  user come from current memories only.
 - remember: hands the turn to the background memory writer; the reply does not wait for it.
 """
 
 from __future__ import annotations
 
+import logging
 import operator
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any, TypedDict
 
@@ -25,13 +28,16 @@ from langgraph.graph import END, START, StateGraph
 
 from agent import planner
 from agent.llm.base import ChatModel, Message, ToolCall
-from agent.prompting import picks_text, respond_messages
+from agent.prompting import respond_messages
+from agent.reply import GroundedReplier, ReplyInputs
 from agent.writer import MemoryWriter
 from memory import Memory, MemoryStore
 from memory.errors import RapportError
-from memory.profile import Profile, ProfileBuilder, profile_key
+from memory.profile import ProfileBuilder
 from tools.context import ToolContext
 from tools.registry import TOOLS
+
+logger = logging.getLogger(__name__)
 
 
 class AgentState(TypedDict, total=False):
@@ -92,8 +98,8 @@ def build_graph(deps: AgentDeps, checkpointer: Any) -> Any:
         user_id = state["user_id"]
         deps.writer.wait_for(user_id)  # the previous turn's memories count (usually written already)
         hits = deps.store.search(user_id, state["message"], k=deps.recall_k, mode="hybrid")
-        payload = deps.store.load_profile(user_id, profile_key(None))
-        profile = Profile.model_validate_json(payload).summary if payload else ""
+        current = deps.profiles.current(user_id)  # less anything resting on a replaced or deleted memory
+        profile = current.summary if current else ""
         recalled = [hit.memory.model_dump(mode="json") for hit in hits]
         get_stream_writer()({"recalled": recalled})
         return {"recalled": recalled, "profile": profile}
@@ -127,20 +133,43 @@ def build_graph(deps: AgentDeps, checkpointer: Any) -> Any:
             emit({"tool": entry})
         return {"tool_log": log, "pending": []}
 
+    replier = GroundedReplier(deps.store, deps.model)
+    grounded = not getattr(deps.model, "supports_tools", False)
+
+    def grounded_reply(state: AgentState) -> Iterator[str]:
+        return replier.reply(
+            ReplyInputs(
+                user_id=state["user_id"],
+                message=state["message"],
+                recalled=[Memory.model_validate(m) for m in state.get("recalled", [])],
+                tool_log=state.get("tool_log", []),
+                history=state.get("history", [])[-deps.history_messages :],
+            )
+        )
+
     def respond(state: AgentState) -> dict[str, Any]:
-        messages = _turn_messages(deps, state)
+        """Stream the reply; a model that fails or says nothing before its first token gets the grounded one."""
         emit = get_stream_writer()
-        pieces = []
-        for piece in deps.model.stream(messages, max_tokens=deps.max_reply_tokens):
-            pieces.append(piece)
-            emit({"token": piece})
+        pieces: list[str] = []
+        source = grounded_reply(state) if grounded else deps.model.stream(
+            _turn_messages(deps, state), max_tokens=deps.max_reply_tokens
+        )
+        try:
+            for piece in source:
+                pieces.append(piece)
+                emit({"token": piece})
+        except RapportError:
+            if "".join(pieces).strip() or grounded:
+                raise
+            logger.warning("the chat model failed; answering from memory instead", exc_info=True)
+        if not "".join(pieces).strip() and not grounded:
+            pieces = []
+            for piece in grounded_reply(state):
+                pieces.append(piece)
+                emit({"token": piece})
         reply = "".join(pieces).strip()
         if not reply:
-            raise RapportError("the chat model returned an empty reply; try again or use another model")
-        picks = "" if getattr(deps.model, "supports_tools", False) else picks_text(state.get("tool_log", []))
-        if picks:  # a small model does not reliably cite the tool's reasons, so they are shown as given
-            emit({"token": "\n" + picks})
-            reply = f"{reply}\n{picks}"
+            raise RapportError("the reply came out empty; try again or use another model")
         turn = [{"role": "user", "content": state["message"]}, {"role": "assistant", "content": reply}]
         return {"reply": reply, "history": turn}
 

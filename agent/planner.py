@@ -1,26 +1,17 @@
 """The deterministic planner: routes a message by intent for models that cannot choose tools.
 
-It proposes the same tool calls a tool-calling model would, so both paths share one graph.
+It proposes the same tool calls a tool-calling model would, so both paths share one graph. The
+intent itself is read by ``agent.intent``, which the grounded reply uses too.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection
 
+from agent.intent import Ask, read_turn
 from agent.llm.base import ToolCall
 
-FORGET = re.compile(r"^\s*(please\s+)?forget\s+(that\s+|about\s+)?(?P<what>.{3,})$", re.IGNORECASE | re.DOTALL)
-REMEMBER = re.compile(r"^\s*(please\s+)?(remember|note|keep in mind)\s+(that\s+)?(?P<what>.{3,})$", re.I | re.DOTALL)
-RECOMMEND = re.compile(
-    r"\b(recommend|suggest|suggestion|what should i (watch|see|read)|something to watch|(any|good) (films?|movies?))\b",
-    re.IGNORECASE,
-)
-RECALL = re.compile(
-    r"\b(do you (remember|know|recall)|did i (tell|say|mention)|what did i|what('s| is| are) my|who('s| is) my|"
-    r"where do i|where did i|what do i|when did i|which .* do i)\b",
-    re.IGNORECASE,
-)
+RECOMMEND_K = 5
 
 
 def plan(message: str, available: Collection[str]) -> list[ToolCall]:
@@ -29,13 +20,13 @@ def plan(message: str, available: Collection[str]) -> list[ToolCall]:
     def call(name: str, **arguments: object) -> list[ToolCall]:
         return [ToolCall(id=f"plan-{name}", name=name, arguments=arguments)] if name in available else []
 
-    text = message.strip()
-    if match := FORGET.match(text):
-        return call("forget_memory", query=match["what"].strip())
-    if match := REMEMBER.match(text):
-        return call("remember", text=match["what"].strip())
-    if RECOMMEND.search(text):
-        return call("recommend", query=text, k=5)
-    if RECALL.search(text) and text.endswith("?"):
-        return call("search_memory", query=text, k=8)
+    turn = read_turn(message)
+    if turn.ask is Ask.FORGET:
+        return call("forget_memory", query=turn.question)
+    if turn.ask is Ask.REMEMBER:
+        return call("remember", text=turn.question)
+    if turn.ask is Ask.RECOMMEND:
+        return call("recommend", query=message.strip(), k=RECOMMEND_K)
+    if turn.ask is Ask.RECALL:
+        return call("search_memory", query=turn.question, k=8)
     return []

@@ -51,10 +51,10 @@ def respond_messages(
     return [Message(role="system", content=system), *turns, Message(role="user", content=message)]
 
 
-def picks_text(tool_log: Sequence[dict[str, Any]]) -> str:
-    """The recommend tool's picks with their reasons, as a list a reply can end with."""
+def picks_text(tool_log: Sequence[dict[str, Any]], heading: str = "Picks for you:") -> str:
+    """The recommend tool's picks with their reasons, as a list under ``heading``."""
     picks = [pick for entry in tool_log if entry["name"] == "recommend" for pick in entry.get("result") or []]
     if not picks:
         return ""
     lines = [f"{n}. {pick['title']}: {pick['reason']}" for n, pick in enumerate(picks, start=1)]
-    return "\n".join(["Picks for you:", *lines])
+    return "\n".join([heading, *lines])

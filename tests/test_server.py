@@ -32,7 +32,9 @@ def echo(messages: list[Message]) -> str:
 
 @pytest.fixture
 def assistant(tmp_path, embedder) -> Iterator[Assistant]:
-    opened = Assistant.open(Settings(data_dir=tmp_path / "data"), chat_model=ScriptedModel(reply_fn=echo))
+    # A model that writes its own replies: these tests are about the transport, not what is said.
+    model = ScriptedModel(reply_fn=echo, supports_tools=True)
+    opened = Assistant.open(Settings(data_dir=tmp_path / "data"), chat_model=model)
     yield opened
     opened.close()
 
@@ -106,22 +108,26 @@ def test_streaming_matches_the_whole_reply(client: openai.OpenAI, assistant: Ass
     assert len(turns(assistant, "bob")) == 4
 
 
-def test_recalled_memories_and_tool_events_ride_along_in_the_stream(
-    client: openai.OpenAI, assistant: Assistant
-) -> None:
-    assistant.remember("alice", "My sister is called Anna")
-    chunks = list(
-        client.chat.completions.create(
-            model="rapport",
-            user="alice",
-            messages=[{"role": "user", "content": "What is my sister called?"}],
-            stream=True,
-        )
-    )
+def test_recalled_memories_tool_events_and_the_grounded_reply_ride_along_in_the_stream(tmp_path, embedder) -> None:
+    small = ScriptedModel(default_reply="I'm sorry, I don't know what you mean.")  # no tools: grounded replies
+    with Assistant.open(Settings(data_dir=tmp_path / "small"), chat_model=small) as assistant:
+        assistant.remember("alice", "My sister is called Anna")
+        with live_server(create_app(assistant)) as url:
+            client = openai.OpenAI(base_url=f"{url}/v1", api_key="unused", max_retries=0, timeout=60)
+            chunks = list(
+                client.chat.completions.create(
+                    model="rapport",
+                    user="alice",
+                    messages=[{"role": "user", "content": "What is my sister called?"}],
+                    stream=True,
+                )
+            )
     extras = [(chunk.model_extra or {}).get("rapport", {}) for chunk in chunks]
     recalled = [m["text"] for extra in extras for m in extra.get("recalled", [])]
     tools = [extra["tool"]["name"] for extra in extras if "tool" in extra]
     assert "My sister is called Anna" in recalled and tools == ["search_memory"]
+    text = "".join(chunk.choices[0].delta.content or "" for chunk in chunks if chunk.choices)
+    assert text == "Your sister is called Anna."
 
 
 def test_user_and_thread_from_headers(client: openai.OpenAI, assistant: Assistant) -> None:

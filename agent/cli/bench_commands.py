@@ -15,6 +15,11 @@ def register(*, benches: argparse._SubParsersAction, **_: argparse._SubParsersAc
     agent = benches.add_parser("agent", help="per-turn overhead of the agent graph beside the memory search alone")
     agent.add_argument("--memories", type=int, default=1000)
     agent.add_argument("--turns", type=int, default=200)
+    agent.add_argument(
+        "--model", choices=("scripted", "embedded"), default="scripted",
+        help="scripted: graph overhead with a zero-latency model; embedded: real turns on the embedded model",
+    )
+    agent.add_argument("--rounds", type=int, default=2, help="with --model embedded: rounds of 12 mixed turns")
     agent.set_defaults(handler=_bench_agent)
 
     model = benches.add_parser("model", help="embedded chat model: load, prefill, generation and scoring speed")
@@ -22,6 +27,29 @@ def register(*, benches: argparse._SubParsersAction, **_: argparse._SubParsersAc
     model.add_argument("--batch", type=int, default=None, help="prompt batch size (default: RAPPORT_LLM_BATCH)")
     model.add_argument("--repeats", type=int, default=3, help="repeats per measurement; medians are reported")
     model.set_defaults(handler=_bench_model)
+
+    serve = benches.add_parser(
+        "serve", help="concurrent clients on a real `rapport serve`, then lost/duplicated/wrong-user memory counts"
+    )
+    serve.add_argument("--clients", type=int, default=16, help="concurrent clients, each its own user (default 16)")
+    serve.add_argument("--turns", type=int, default=4, help="turns per client (default 4)")
+    serve.add_argument(
+        "--model", choices=["embedded", "scripted"], default="embedded", help="the chat model behind the server"
+    )
+    serve.set_defaults(handler=_bench_serve)
+
+
+def _bench_serve(args: argparse.Namespace) -> int:
+    from evals.bench.serve import run
+
+    if args.clients < 1 or args.turns < 1:
+        from memory.errors import InvalidInputError
+
+        raise InvalidInputError("--clients/--turns", "must be at least 1")
+    report = run(clients=args.clients, turns=args.turns, model=args.model)
+    integrity = report["integrity"]
+    failed = report["load"]["errors"] or integrity["lost"] or integrity["duplicated"] or integrity["wrong_user"]
+    return 1 if failed else 0
 
 
 def _bench_memory(args: argparse.Namespace) -> int:
@@ -32,9 +60,12 @@ def _bench_memory(args: argparse.Namespace) -> int:
 
 
 def _bench_agent(args: argparse.Namespace) -> int:
-    from evals.bench.agent import run
+    from evals.bench.agent import run, run_embedded
 
-    run(memories=args.memories, turns=args.turns)
+    if args.model == "embedded":
+        run_embedded(rounds=args.rounds)
+    else:
+        run(memories=args.memories, turns=args.turns)
     return 0
 
 

@@ -1,0 +1,236 @@
+"""Which of the user's current memories answer a question about them, if any.
+
+Search always returns the closest memories, even when none is about what was asked ("What's my
+dog's name?" finds "My cat is called Tom"). A reply built from such a hit invents; so a hit answers
+only when it shares the question's focus: the thing after "my" ("my dog", "my sister"), or the
+question's content words, allowing the few general words that name the same slot ("job" ~ "work").
+Without any shared word, only a very close paraphrase (dense cosine) answers.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import Stemmer
+
+from memory import Memory
+
+DENSE_ONLY_SIMILARITY = 0.62  # with no shared word, only a near paraphrase answers
+MIN_SIMILARITY = 0.2  # below this a shared word is a coincidence
+SECOND_ANSWER_MARGIN = 0.08  # a second memory is added when it answers almost as well
+
+_STEMMER = Stemmer.Stemmer("english")
+_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+# Words that carry no focus in a question about oneself.
+_QUESTION_WORDS = frozenset(
+    [
+        "what",
+        "what's",
+        "whats",
+        "where",
+        "when",
+        "who",
+        "whom",
+        "whose",
+        "which",
+        "why",
+        "how",
+        "do",
+        "does",
+        "did",
+        "doing",
+        "am",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "can",
+        "could",
+        "would",
+        "will",
+        "shall",
+        "should",
+        "have",
+        "has",
+        "had",
+        "get",
+        "got",
+        "you",
+        "your",
+        "yours",
+        "know",
+        "remember",
+        "recall",
+        "tell",
+        "told",
+        "say",
+        "said",
+        "mention",
+        "mentioned",
+        "name",
+        "names",
+        "named",
+        "called",
+        "call",
+        "i",
+        "i'm",
+        "me",
+        "my",
+        "mine",
+        "myself",
+        "a",
+        "an",
+        "the",
+        "of",
+        "to",
+        "in",
+        "on",
+        "at",
+        "for",
+        "about",
+        "any",
+        "anything",
+        "some",
+        "something",
+        "still",
+        "currently",
+        "right",
+        "now",
+        "these",
+        "days",
+        "moment",
+        "again",
+        "please",
+        "again",
+        "ok",
+        "okay",
+        "and",
+        "or",
+        "that",
+        "this",
+        "there",
+        "it",
+        "its",
+        "most",
+        "best",
+        "really",
+        "actually",
+        "much",
+        "many",
+    ]
+)
+# A question word that names a slot accepts the words that fill it ("What's my job?" ~ "I work as").
+# One way: "pet" accepts "dog", "dog" does not accept "cat".
+_SLOT_WORDS_BY_WORD: dict[str, tuple[str, ...]] = {
+    "job": ("work", "profession", "occupation", "career", "employ", "hire", "company", "startup", "joined", "as a"),
+    "work": ("job", "profession", "occupation", "career", "employ", "company", "startup", "joined", "office"),
+    "profession": ("work", "job"),
+    "career": ("work", "job"),
+    "employer": ("work", "company", "startup", "joined"),
+    "live": ("home", "moved", "move", "flat", "apartment", "house", "city", "town", "based"),
+    "home": ("live", "moved", "flat", "apartment", "house"),
+    "city": ("live", "moved", "town"),
+    "address": ("live", "moved"),
+    "pet": ("dog", "cat", "parrot", "puppy", "kitten", "rabbit", "hamster", "bird", "fish", "horse", "tortoise"),
+    "kid": ("child", "children", "son", "daughter", "baby"),
+    "child": ("kid", "son", "daughter", "baby"),
+    "children": ("kid", "son", "daughter", "baby"),
+    "partner": ("wife", "husband", "girlfriend", "boyfriend", "spouse", "fiancé", "fiance", "dating", "married"),
+    "seeing": ("dating", "single", "partner", "girlfriend", "boyfriend", "married", "broke up", "relationship"),
+    "dating": ("single", "partner", "girlfriend", "boyfriend", "broke up", "relationship"),
+    "single": ("dating", "partner", "broke up", "married", "relationship"),
+    "relationship": ("dating", "single", "partner", "married", "broke up"),
+    "married": ("wife", "husband", "wedding", "spouse"),
+    "car": ("drive", "vehicle"),
+    "drive": ("car", "vehicle"),
+    "birthday": ("born",),
+    "born": ("birthday",),
+    "allergic": ("allergy", "intolerant"),
+    "allergy": ("allergic", "intolerant"),
+    "eat": ("diet", "vegetarian", "vegan", "food"),
+    "diet": ("eat", "vegetarian", "vegan", "food"),
+    "hobby": ("enjoy", "love", "like", "play", "collect", "into", "free time", "weekend"),
+    "phone": ("mobile", "smartphone"),
+    "instrument": ("play", "piano", "guitar", "violin", "drums", "cello", "flute", "lesson"),
+    "learn": ("lesson", "study", "practise", "practice", "course"),
+    "sibling": ("brother", "sister"),
+    "parent": ("mother", "father", "mum", "mom", "dad"),
+}
+_SLOT_WORDS = {_STEMMER.stemWord(word): related for word, related in _SLOT_WORDS_BY_WORD.items()}
+_PHRASES = ((re.compile(r"\bfor a living\b"), "job"), (re.compile(r"\bseeing anyone\b"), "seeing"))
+_POSSESSIVE = re.compile(r"\bmy\s+(?:favou?rite\s+|best\s+|own\s+|current\s+|new\s+|old\s+)*(?P<head>[a-z]+)(?:'s)?")
+
+
+@dataclass(frozen=True)
+class Answer:
+    memory: Memory
+    shared_words: int
+    similarity: float
+
+
+def answering_memories(
+    question: str, memories: Sequence[Memory], question_vector: np.ndarray, memory_vectors: np.ndarray
+) -> list[Answer]:
+    """The current memories that answer ``question``, best first (usually one, at most two; may be none).
+
+    Vectors are unit-length embeddings of the question and of each memory's text, in order.
+    """
+    focus = focus_stems(question)
+    head = _head_stem(question)
+    answers = []
+    for memory, vector in zip(memories, memory_vectors, strict=True):
+        similarity = float(np.dot(question_vector, vector))
+        words = _memory_words(memory)
+        shared = sum(1 for stem in focus if _matches(stem, words))
+        if head is not None and not _matches(head, words):
+            continue  # "my dog" is never answered by a memory about a cat
+        if (shared and similarity >= MIN_SIMILARITY) or similarity >= DENSE_ONLY_SIMILARITY:
+            answers.append(Answer(memory=memory, shared_words=shared, similarity=similarity))
+    answers.sort(key=lambda a: (a.shared_words, a.similarity), reverse=True)
+    if len(answers) > 1 and (
+        answers[1].shared_words < answers[0].shared_words
+        or answers[0].similarity - answers[1].similarity > SECOND_ANSWER_MARGIN
+    ):
+        return answers[:1]
+    return answers[:2]
+
+
+def focus_stems(question: str) -> list[str]:
+    """The question's content words, stemmed; "for a living" counts as the word "job"."""
+    words = [w for w in _WORD.findall(_normalized(question)) if w not in _QUESTION_WORDS]
+    words = [w[:-2] if w.endswith("'s") else w for w in words]
+    return list(dict.fromkeys(_STEMMER.stemWords(words)))
+
+
+def _normalized(question: str) -> str:
+    text = question.lower().replace("’", "'")
+    for pattern, word in _PHRASES:
+        text = pattern.sub(word, text)
+    return text
+
+
+def _head_stem(question: str) -> str | None:
+    match = _POSSESSIVE.search(_normalized(question))
+    if match is None or match["head"] in _QUESTION_WORDS:
+        return None
+    return _STEMMER.stemWord(match["head"])
+
+
+def _memory_words(memory: Memory) -> tuple[set[str], str]:
+    """Stems of a memory's text and context (a replacing memory inherits the words of what it replaced)."""
+    text = f"{memory.text}\n{memory.context or ''}".lower().replace("’", "'")
+    stems = set(_STEMMER.stemWords([w[:-2] if w.endswith("'s") else w for w in _WORD.findall(text)]))
+    return stems, text
+
+
+def _matches(stem: str, words: tuple[set[str], str]) -> bool:
+    stems, text = words
+    if stem in stems:
+        return True
+    related = _SLOT_WORDS.get(stem, ())
+    return any((" " in word and word in text) or _STEMMER.stemWord(word) in stems for word in related)

@@ -1,0 +1,379 @@
+"""What a suggestion must respect: the user's diet, allergies, dislikes and replaced facts.
+
+A small model asked for "a dinner recipe" for a vegetarian may still write "chicken". Each current
+memory that states a constraint becomes a list of words a draft may not use (a diet expands to the
+foods it excludes); a replaced memory bans the words only it had ("Paris" after a move to Berlin).
+A draft that uses one is redrawn or replaced before the user sees it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from memory import Memory
+from memory.records import MemoryStatus
+
+# Food and drink groups a diet, an allergy or an intolerance excludes (world knowledge, not a dataset).
+MEAT = (
+    "meat",
+    "chicken",
+    "beef",
+    "pork",
+    "bacon",
+    "ham",
+    "lamb",
+    "steak",
+    "sausage",
+    "sausages",
+    "turkey",
+    "duck",
+    "veal",
+    "salami",
+    "pepperoni",
+    "prosciutto",
+    "chorizo",
+    "pancetta",
+    "mince",
+    "burger",
+    "meatballs",
+    "ribs",
+    "venison",
+    "goose",
+    "gelatin",
+)
+FISH = (
+    "fish",
+    "salmon",
+    "tuna",
+    "cod",
+    "trout",
+    "sardine",
+    "sardines",
+    "anchovy",
+    "anchovies",
+    "mackerel",
+    "haddock",
+    "halibut",
+    "sushi",
+    "sashimi",
+)
+SHELLFISH = (
+    "shellfish",
+    "shrimp",
+    "shrimps",
+    "prawn",
+    "prawns",
+    "crab",
+    "lobster",
+    "mussels",
+    "oysters",
+    "clams",
+    "scallops",
+    "squid",
+    "calamari",
+    "seafood",
+)
+DAIRY = (
+    "milk",
+    "cheese",
+    "butter",
+    "cream",
+    "yogurt",
+    "yoghurt",
+    "ice cream",
+    "custard",
+    "cheesecake",
+    "parmesan",
+    "mozzarella",
+    "cheddar",
+    "feta",
+    "ricotta",
+    "mascarpone",
+    "ghee",
+    "whey",
+    "milkshake",
+)
+EGGS = ("egg", "eggs", "omelette", "omelet", "mayonnaise", "meringue", "scrambled eggs")
+HONEY = ("honey",)
+NUTS = (
+    "nut",
+    "nuts",
+    "peanut",
+    "peanuts",
+    "peanut butter",
+    "almond",
+    "almonds",
+    "cashew",
+    "cashews",
+    "walnut",
+    "walnuts",
+    "pecan",
+    "pecans",
+    "hazelnut",
+    "hazelnuts",
+    "pistachio",
+    "pistachios",
+    "macadamia",
+    "praline",
+    "marzipan",
+    "nutella",
+    "satay",
+    "pesto",
+    "trail mix",
+)
+PEANUTS = ("peanut", "peanuts", "peanut butter", "satay")
+GLUTEN = (
+    "gluten",
+    "wheat",
+    "bread",
+    "pasta",
+    "flour",
+    "barley",
+    "rye",
+    "couscous",
+    "noodles",
+    "pizza",
+    "baguette",
+    "croissant",
+    "cake",
+    "biscuits",
+    "crackers",
+    "beer",
+    "seitan",
+)
+ALCOHOL = (
+    "alcohol",
+    "beer",
+    "wine",
+    "vodka",
+    "whisky",
+    "whiskey",
+    "gin",
+    "rum",
+    "tequila",
+    "cocktail",
+    "cocktails",
+    "margarita",
+    "mojito",
+    "champagne",
+    "prosecco",
+    "cider",
+    "sake",
+    "brandy",
+    "liqueur",
+    "sangria",
+    "spritz",
+    "martini",
+    "lager",
+    "ale",
+)
+PORK = (
+    "pork",
+    "bacon",
+    "ham",
+    "sausage",
+    "sausages",
+    "salami",
+    "pepperoni",
+    "prosciutto",
+    "chorizo",
+    "pancetta",
+    "ribs",
+    "gelatin",
+)
+GROUPS: dict[str, tuple[str, ...]] = {
+    "meat": MEAT,
+    "red meat": ("beef", "lamb", "steak", "veal", "venison", "burger", "pork"),
+    "fish": FISH,
+    "seafood": FISH + SHELLFISH,
+    "shellfish": SHELLFISH,
+    "dairy": DAIRY,
+    "lactose": DAIRY,
+    "milk": DAIRY,
+    "cheese": ("cheese",),
+    "eggs": EGGS,
+    "egg": EGGS,
+    "nuts": NUTS,
+    "nut": NUTS,
+    "tree nuts": NUTS,
+    "peanuts": PEANUTS,
+    "peanut": PEANUTS,
+    "gluten": GLUTEN,
+    "wheat": GLUTEN,
+    "alcohol": ALCOHOL,
+    "booze": ALCOHOL,
+    "drinking": ALCOHOL,
+    "pork": PORK,
+    "animal products": MEAT + FISH + SHELLFISH + DAIRY + EGGS + HONEY,
+}
+DIETS: dict[str, tuple[str, ...]] = {
+    "vegan": MEAT + FISH + SHELLFISH + DAIRY + EGGS + HONEY,
+    "vegetarian": MEAT + FISH + SHELLFISH,
+    "veggie": MEAT + FISH + SHELLFISH,
+    "pescatarian": MEAT,
+    "pescetarian": MEAT,
+    "halal": PORK + ALCOHOL,
+    "kosher": PORK + SHELLFISH,
+    "teetotal": ALCOHOL,
+    "teetotaler": ALCOHOL,
+    "sober": ALCOHOL,
+    "coeliac": GLUTEN,
+    "celiac": GLUTEN,
+    "gluten-free": GLUTEN,
+    "dairy-free": DAIRY,
+}
+_DIET = re.compile(r"\b(" + "|".join(re.escape(d) for d in DIETS) + r")\b", re.IGNORECASE)
+_NEGATED_DIET = re.compile(r"\b(not|no longer|never|n't|stopped being|quit being)\b[^.]*\b(vegan|vegetarian)\b", re.I)
+_EXCLUSION = re.compile(
+    r"\b(?:allergic to|allergy to|intolerant to|can't eat|cannot eat|can't have|don't eat|do not eat|never eat|"
+    r"no longer eat|stopped eating|gave up|avoid|avoiding|don't drink|do not drink|never drink|stopped drinking|"
+    r"hate|hates|dislike|dislikes|can't stand|cannot stand|don't like|do not like|not a fan of|not into|"
+    r"don't want|no more)\s+(?P<what>[a-z][a-z' -]{1,40}?)(?=[,.;!?]|\s+(?:and|but|so|because|any|at all|anymore|"
+    r"any more|either|too|though|since|as|which|even|they|it)\b|$)",
+    re.IGNORECASE,
+)
+_ALLERGY_SUFFIX = re.compile(r"\b(?P<what>[a-z]+)\s+(?:allergy|intolerance|intolerant|allergic)\b", re.IGNORECASE)
+_STALE_GENERIC = frozenset(
+    [
+        "i",
+        "i'm",
+        "my",
+        "me",
+        "you",
+        "a",
+        "an",
+        "the",
+        "of",
+        "to",
+        "in",
+        "on",
+        "at",
+        "for",
+        "and",
+        "or",
+        "but",
+        "with",
+        "is",
+        "am",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "have",
+        "has",
+        "had",
+        "do",
+        "does",
+        "did",
+        "live",
+        "lives",
+        "lived",
+        "living",
+        "work",
+        "works",
+        "worked",
+        "working",
+        "like",
+        "likes",
+        "love",
+        "loves",
+        "now",
+        "just",
+        "also",
+        "really",
+        "very",
+        "so",
+        "not",
+        "no",
+        "any",
+        "more",
+        "longer",
+        "anymore",
+        "last",
+        "this",
+        "that",
+        "these",
+        "those",
+        "there",
+        "here",
+        "get",
+        "got",
+        "go",
+        "going",
+        "went",
+        "moved",
+        "move",
+        "new",
+        "old",
+        "used",
+        "still",
+        "one",
+        "two",
+        "three",
+    ]
+)
+_WORD = re.compile(r"[A-Za-z][A-Za-z'-]+|\d+")
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """Words a suggestion must not use, and the memory that says why."""
+
+    memory: Memory
+    banned: tuple[str, ...]
+
+
+def constraints_from(memories: Iterable[Memory]) -> list[Constraint]:
+    """A constraint per current memory that states one (diet, allergy, dislike, something given up)."""
+    found = []
+    for memory in memories:
+        if memory.status is not MemoryStatus.ACTIVE:
+            continue
+        banned = banned_words(memory.text)
+        if banned:
+            found.append(Constraint(memory=memory, banned=banned))
+    return found
+
+
+def banned_words(text: str) -> tuple[str, ...]:
+    """The words a statement rules out: "I'm vegetarian" -> meat and fish; "I hate horror films" -> horror."""
+    words: list[str] = []
+    if not _NEGATED_DIET.search(text):
+        for diet in _DIET.findall(text):
+            words += DIETS[diet.lower()]
+    for match in [*_EXCLUSION.finditer(text), *_ALLERGY_SUFFIX.finditer(text)]:
+        what = re.sub(r"^(eating|drinking|any|all|the|to|of)\s+", "", match["what"].strip().lower())
+        if what in ("it", "that", "them", "this", "you", "when", "how", "being", "anything", "everything"):
+            continue
+        words += GROUPS.get(what, ()) or _object_words(what)
+    return tuple(dict.fromkeys(w for w in words if w))
+
+
+def stale_words(replaced: Sequence[Memory], current: Sequence[Memory]) -> tuple[str, ...]:
+    """Words only replaced memories have: a reply that uses them brings back an old fact."""
+    still_true = {w.lower() for memory in current for w in _WORD.findall(memory.text)}
+    words = []
+    for memory in replaced:
+        for word in _WORD.findall(memory.text):
+            lower = word.lower()
+            if lower not in _STALE_GENERIC and lower not in still_true and len(lower) > 2:
+                words.append(word)
+    return tuple(dict.fromkeys(words))
+
+
+def violations(draft: str, banned: Iterable[str]) -> list[str]:
+    """The banned words a draft uses (whole words, any case)."""
+    lower = draft.lower()
+    return [word for word in banned if re.search(rf"(?<![a-z]){re.escape(word.lower())}(?![a-z])", lower)]
+
+
+def _object_words(what: str) -> list[str]:
+    """ "horror films" -> ["horror films", "horror"]; "spicy food" -> ["spicy food", "spicy"]."""
+    words = [what]
+    head = what.split()
+    if len(head) > 1 and head[-1] in ("films", "movies", "food", "music", "shows", "books", "games", "dishes"):
+        words.append(" ".join(head[:-1]))
+    return words

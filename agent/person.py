@@ -1,0 +1,95 @@
+"""First person to second person: the assistant repeats what a user said about themselves as "you".
+
+Memories are stored in the user's own words ("I have two kids, Leo and Mia"). Quoted back verbatim,
+they read as if the assistant were the user; this rewrites them ("You have two kids, Leo and Mia").
+"""
+
+from __future__ import annotations
+
+import re
+
+# Longest forms first so "I'm" is not read as "I" + "'m". Keys are lower case.
+_SUBJECT_FORMS: dict[str, str] = {
+    "i am": "you are",
+    "i'm": "you're",
+    "i was": "you were",
+    "i've": "you've",
+    "i'd": "you'd",
+    "i'll": "you'll",
+    "we're": "you're",
+    "we've": "you've",
+    "we'd": "you'd",
+    "we'll": "you'll",
+    "we were": "you were",
+    "i": "you",
+    "we": "you",
+}
+_OTHER_FORMS: dict[str, str] = {
+    "my": "your",
+    "mine": "yours",
+    "me": "you",
+    "myself": "yourself",
+    "our": "your",
+    "ours": "yours",
+    "us": "you",
+    "ourselves": "yourselves",
+    # What the user said about the assistant turns round too.
+    "your": "my",
+    "yours": "mine",
+    "yourself": "myself",
+}
+_FORMS = {**_SUBJECT_FORMS, **_OTHER_FORMS}
+_PATTERN = re.compile(
+    r"\b("
+    + "|".join(re.escape(form).replace(r"\ ", r"\s+") for form in sorted(_FORMS, key=len, reverse=True))
+    + r")\b",
+    re.IGNORECASE,
+)
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'"})
+# "Us" is also the country; "US" and "U.S." are left alone by matching case below.
+_KEEP_AS_IS = {"US"}
+
+
+def to_second_person(text: str) -> str:
+    """``text`` with the speaker as "you": "My sister lives in Porto" -> "Your sister lives in Porto"."""
+    text = text.translate(_APOSTROPHES).strip()
+
+    def swap(match: re.Match[str]) -> str:
+        found = match.group(0)
+        if found in _KEEP_AS_IS:
+            return found
+        replacement = _FORMS[re.sub(r"\s+", " ", found.lower())]
+        before = text[: match.start()].rstrip()
+        starts_sentence = not before or before[-1] in ".!?"
+        return replacement.capitalize() if found[0].isupper() and starts_sentence else replacement
+
+    return _PATTERN.sub(swap, text)
+
+
+def as_clause(text: str) -> str:
+    """A memory as a clause to embed in a sentence: second person, lower-case start, no final stop."""
+    clause = to_second_person(text).rstrip(" .!;")
+    return clause[:1].lower() + clause[1:] if clause[:1].isupper() and not _is_name_start(clause) else clause
+
+
+def as_sentence(text: str) -> str:
+    """A memory as a sentence of its own: second person, capitalised, with a final stop."""
+    clause = to_second_person(text).rstrip(" ;,")
+    if not clause:
+        return clause
+    clause = clause[0].upper() + clause[1:]
+    return clause if clause[-1] in ".!?" else clause + "."
+
+
+def join_clauses(clauses: list[str]) -> str:
+    """ "a", "a and b", "a, b and c"."""
+    clauses = [c for c in clauses if c]
+    if len(clauses) <= 2:
+        return " and ".join(clauses)
+    return ", ".join(clauses[:-1]) + " and " + clauses[-1]
+
+
+def _is_name_start(clause: str) -> bool:
+    """A clause that starts with a proper noun keeps its capital ("Mark and you broke up")."""
+    first = clause.split(" ", 1)[0]
+    return first[:1].isupper() and first.lower() not in {"you", "you're", "you've", "you'd", "you'll", "your"}

@@ -1,0 +1,343 @@
+"""The grounded reply: what a model that cannot be trusted with facts says, built so that it is right.
+
+Small local models echo the user's words as their own, invent, and bring back replaced facts. So a
+reply is assembled from parts, each from the source that can be trusted with it:
+- a social move (hello, thanks, bye) gets a short friendly line, with the user's name when known;
+- what the user told is acknowledged from what will be stored, in the second person, with what it replaces;
+- a question about the user is answered from the current memories that answer it, or the reply says
+  it does not know (``agent.answering``);
+- catalog requests list the recommend tool's picks with their reasons;
+- open requests and chat are written by the model, one checked sentence at a time: a sentence that
+  breaks a constraint (``agent.constraints``), repeats the user's words as the assistant's, or is a
+  non-answer is dropped, the draft redrawn, and if nothing good comes a plain fallback is said.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import prompts
+from agent.answering import answering_memories
+from agent.constraints import constraints_from, stale_words, violations
+from agent.intent import _NAME, Ask, Social, Turn, read_turn
+from agent.llm.base import ChatModel, Message
+from agent.person import as_clause, as_sentence, join_clauses
+from agent.prompting import picks_text
+from memory import Memory, MemoryStore
+from memory.errors import RapportError
+from memory.extraction import decide
+from memory.records import MemoryKind, MemoryStatus
+
+ANSWER_KINDS = (MemoryKind.FACT, MemoryKind.PREFERENCE, MemoryKind.EVENT, MemoryKind.INTERACTION)
+PERSONAL_KINDS = (MemoryKind.FACT, MemoryKind.PREFERENCE, MemoryKind.EVENT)
+LEAD_SIMILARITY = 0.3  # a memory this close to a request is worth saying it was taken into account
+MAX_LEAD_FACTS = 2
+MAX_DRAFT_SENTENCES = 3
+NON_ANSWER = re.compile(
+    r"(don'?t|do not) (know|understand) what you mean|not sure what you mean|(can|could) you (please )?clarify|"
+    r"as an ai|language model|i (can'?t|cannot|am unable to|'m unable to) (help|assist|answer)|i'?m sorry|"
+    r"i apologi[sz]e|^(user|assistant|system)\s*:",
+    re.IGNORECASE,
+)
+_FIRST_PERSON_WORDS = frozenset({"i", "i'm", "i've", "i'd", "i'll", "my", "me", "mine", "we", "our"})
+_TOKEN = re.compile(r"[a-z0-9']+")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
+_WHAT_IS_MY = re.compile(
+    r"\b(?:what(?:'s| is| are| was| were)|do you (?:know|remember)|which is|when is|where is)\s+"
+    r"(?P<thing>my\s+[a-z]+(?:'s\s+[a-z]+| [a-z]+ (?:number|name|day))?)",
+    re.IGNORECASE,
+)
+
+
+@dataclass
+class ReplyInputs:
+    """What the reply may draw on for one turn."""
+
+    user_id: str
+    message: str
+    recalled: Sequence[Memory]
+    tool_log: Sequence[dict[str, Any]]
+    history: Sequence[dict[str, str]]
+
+
+class GroundedReplier:
+    """Writes replies whose facts about the user come from current memories only."""
+
+    def __init__(self, store: MemoryStore, model: ChatModel, *, max_draft_tokens: int = 80, draft_tries: int = 2):
+        self.store = store
+        self.model = model
+        self.max_draft_tokens = max_draft_tokens
+        self.draft_tries = draft_tries
+
+    def reply(self, inputs: ReplyInputs) -> Iterator[str]:
+        """The reply in pieces, ready to stream."""
+        turn = read_turn(inputs.message)
+        personal = personal_memories(self.store, inputs.user_id)
+        name = turn.name or known_name(personal)
+        said = False
+        if turn.social:
+            yield from _words(social_line(turn.social, name, more=bool(turn.told or turn.ask)))
+            said = True
+        acknowledged = self._acknowledgement(inputs, turn)
+        if acknowledged:
+            yield from _words(acknowledged, lead_space=said)
+            said = True
+        if turn.ask is not None or not said:
+            yield from self._answer(inputs, turn, personal, lead_space=said)
+
+    # --- parts ---------------------------------------------------------------------------------
+
+    def _acknowledgement(self, inputs: ReplyInputs, turn: Turn) -> str:
+        """What was remembered from this turn, in the second person, with what it replaced."""
+        outcomes = _tool_outcomes(inputs.tool_log)
+        if not outcomes:
+            for candidate in turn.told:
+                if turn.name and _NAME.search(candidate.text) and len(candidate.text.split()) <= 4:
+                    continue  # "I'm Alice" is greeted, not listed
+                outcome = decide(self.store, inputs.user_id, candidate, model=self.model)
+                replaced = outcome.memory.text if outcome.action in ("supersede", "update") and outcome.memory else ""
+                outcomes.append((outcome.action, candidate.text, replaced))
+        added = [as_clause(text) for action, text, _ in outcomes if action == "add"]
+        changed = [(as_clause(text), as_clause(old)) for action, text, old in outcomes if action != "add" and old]
+        known = [as_clause(text) for action, text, old in outcomes if action == "ignore" and not old]
+        parts = []
+        if turn.name and not any(s is Social.GREETING for s in turn.social):
+            parts.append(f"Nice to meet you, {turn.name}!")
+        if added:
+            parts.append(f"Got it, I'll remember that {join_clauses(added)}.")
+        for new, old in changed:
+            parts.append(f"Thanks for the update: I'll remember that {new}, instead of that {old}.")
+        if known and not added and not changed:
+            parts.append(f"I already have that: {join_clauses(known)}.")
+        return " ".join(parts)
+
+    def _answer(self, inputs: ReplyInputs, turn: Turn, personal: list[Memory], *, lead_space: bool) -> Iterator[str]:
+        ask = turn.ask or Ask.CHAT
+        question = turn.question or inputs.message
+        if ask is Ask.RECOMMEND and _tool_entries(inputs.tool_log, "recommend"):
+            yield from _words(self._picks(inputs, personal), lead_space=lead_space)
+        elif ask is Ask.RECALL:
+            yield from _words(self._recall(inputs.user_id, question), lead_space=lead_space)
+        elif ask is Ask.ABOUT_ME:
+            yield from _words(about_me(personal), lead_space=lead_space)
+        elif ask is Ask.FORGET:
+            yield from _words(_forgotten(inputs.tool_log), lead_space=lead_space)
+        elif ask is Ask.REMEMBER:
+            if not turn.told and not _tool_outcomes(inputs.tool_log):
+                yield from _words("I couldn't find a statement about you to remember there.", lead_space=lead_space)
+        else:
+            is_request = ask in (Ask.REQUEST, Ask.RECOMMEND)
+            yield from self._drafted(inputs, question, personal, is_request=is_request, lead_space=lead_space)
+
+    def _recall(self, user_id: str, question: str) -> str:
+        hits = self.store.search(user_id, question, k=8, mode="hybrid", kinds=ANSWER_KINDS)
+        memories = [hit.memory for hit in hits]
+        if memories:
+            vectors = self.store.embedder.encode([question, *(m.text for m in memories)])
+            answers = answering_memories(question, memories, vectors[0], vectors[1:])
+            if answers:
+                return " ".join(as_sentence(answer.memory.text) for answer in answers)
+        return unknown_line(question)
+
+    def _picks(self, inputs: ReplyInputs, personal: list[Memory]) -> str:
+        entries = _tool_entries(inputs.tool_log, "recommend")
+        leads = self._leads(inputs.message, personal)
+        heading = f"Since {join_clauses(leads)}, here are some picks:" if leads else "Here are some picks for you:"
+        picks = picks_text(inputs.tool_log, heading)
+        if picks:
+            return picks
+        errors = [entry["error"] for entry in entries if entry.get("error")]
+        if errors:
+            return f"I couldn't recommend anything right now: {errors[0]}."
+        return "I couldn't find anything in the catalog that fits that request."
+
+    def _leads(self, request: str, personal: list[Memory]) -> list[str]:
+        """The memories most worth citing for a request: close ones, constraints first."""
+        if not personal:
+            return []
+        vectors = self.store.embedder.encode([request, *(m.text for m in personal)])
+        similarity = vectors[1:] @ vectors[0]
+        constrained = {c.memory.id for c in constraints_from(personal)}
+        ranked = sorted(
+            ((float(s) + (0.1 if m.id in constrained else 0.0), m) for m, s in zip(personal, similarity, strict=True)),
+            key=lambda pair: pair[0],
+            reverse=True,
+        )
+        return [as_clause(m.text) for score, m in ranked[:MAX_LEAD_FACTS] if score >= LEAD_SIMILARITY]
+
+    def _drafted(
+        self, inputs: ReplyInputs, question: str, personal: list[Memory], *, is_request: bool, lead_space: bool
+    ) -> Iterator[str]:
+        """The model's answer, sentence by sentence, each checked before it is shown."""
+        leads = self._leads(question, personal) if is_request else []
+        if leads:
+            yield from _words(f"Since {join_clauses(leads)}, here's an idea:", lead_space=lead_space)
+            lead_space = True
+        elif is_request:
+            yield from _words("Here's an idea:", lead_space=lead_space)
+            lead_space = True
+        current = [m for m in personal if m.status is MemoryStatus.ACTIVE]
+        replaced = personal_memories(self.store, inputs.user_id, include_superseded=True)
+        banned = [w for c in constraints_from(current) for w in c.banned]
+        banned += stale_words([m for m in replaced if m.status is MemoryStatus.SUPERSEDED], current)
+        user_texts = [m.text for m in personal] + [inputs.message]
+        messages = draft_messages(question, current, inputs.history)
+        shown = 0
+        for attempt in range(self.draft_tries):
+            for sentence in self._sentences(messages, temperature=0.0 if attempt == 0 else 0.8):
+                if problem(sentence, banned, user_texts):
+                    break
+                yield from _words(sentence, lead_space=lead_space)
+                lead_space = True
+                shown += 1
+                if shown == MAX_DRAFT_SENTENCES:
+                    break
+            if shown:
+                return
+        yield from _words(FALLBACK_REQUEST if is_request else FALLBACK_CHAT, lead_space=lead_space)
+
+    def _sentences(self, messages: list[Message], *, temperature: float) -> Iterator[str]:
+        """The model's draft split into sentences as they complete; a model failure ends the draft."""
+        buffer = ""
+        try:
+            for piece in self.model.stream(
+                messages, max_tokens=self.max_draft_tokens, stop=["\n\n"], temperature=temperature
+            ):
+                buffer += piece
+                parts = _SENTENCE_END.split(buffer)
+                for sentence in parts[:-1]:
+                    yield sentence.strip()
+                buffer = parts[-1]
+        except RapportError:
+            return
+        tail = buffer.strip()
+        if tail and tail[-1] in ".!?":  # a sentence cut off by the token limit is not shown
+            yield tail
+
+
+def personal_memories(store: MemoryStore, user_id: str, *, include_superseded: bool = False) -> list[Memory]:
+    """What the user said about themselves (not their item interactions), newest first."""
+    found = [
+        memory
+        for kind in PERSONAL_KINDS
+        for memory in store.list(user_id, kind=kind, limit=200, include_superseded=include_superseded)
+    ]
+    return sorted(found, key=lambda m: m.created_at, reverse=True)
+
+
+def social_line(moves: Sequence[Social], name: str | None, *, more: bool) -> str:
+    """A friendly line for the turn's social moves; ``more`` when the turn goes on to say or ask something."""
+    to = f" {name}" if name else ""
+    lines = {
+        Social.GREETING: f"Hi{to}!" if more else f"Hi{to}! Good to see you. What can I do for you today?",
+        Social.HOW_ARE_YOU: "I'm doing well, thanks for asking!" + ("" if more else " How can I help you today?"),
+        Social.THANKS: f"You're welcome{to}!" + ("" if more else " Happy to help."),
+        Social.FAREWELL: f"Bye{to}, take care! I'll remember what you told me for next time.",
+        Social.WHO_ARE_YOU: "I'm Rapport, your personal assistant. I remember what you tell me about yourself "
+        "and use it to answer your questions and suggest things that fit you.",
+        Social.CAPABILITIES: "I remember what you tell me about yourself, answer questions about it, and suggest "
+        "things that fit you: meals, plans, gifts, or films from the catalog. Tell me something about yourself "
+        "to start.",
+        Social.ACKNOWLEDGEMENT: "Great!" + ("" if more else " Let me know if there's anything else I can help with."),
+    }
+    ordered = list(dict.fromkeys(moves))
+    if Social.GREETING in ordered and Social.HOW_ARE_YOU in ordered:
+        ordered.remove(Social.GREETING)
+        return f"Hi{to}! " + lines[Social.HOW_ARE_YOU]
+    return " ".join(lines[move] for move in ordered)
+
+
+def about_me(personal: Sequence[Memory]) -> str:
+    current = [m for m in personal if m.status is MemoryStatus.ACTIVE][:8]
+    if not current:
+        return "I don't know anything about you yet. Tell me a little about yourself and I'll remember it."
+    return "Here's what I know about you: " + "; ".join(as_clause(m.text) for m in current) + "."
+
+
+def unknown_line(question: str) -> str:
+    """ "I don't know your dog's name yet" when the question names what it asks about."""
+    match = _WHAT_IS_MY.search(question.replace("’", "'"))
+    thing = "your " + match["thing"].split(" ", 1)[1] if match else "that"
+    return f"I don't know {thing} yet: you haven't told me. Tell me and I'll remember it."
+
+
+def known_name(personal: Sequence[Memory]) -> str | None:
+    for memory in personal:
+        if memory.status is MemoryStatus.ACTIVE and len(memory.text.split()) <= 5 and (m := _NAME.search(memory.text)):
+            return m["name"]
+    return None
+
+
+def echoes(sentence: str, user_texts: Sequence[str]) -> bool:
+    """Whether ``sentence`` repeats a first-person phrase of the user's as the assistant's own."""
+    said = _TOKEN.findall(sentence.lower().replace("’", "'"))
+    said_grams = {tuple(said[i : i + 3]) for i in range(len(said) - 2)}
+    for text in user_texts:
+        words = _TOKEN.findall(text.lower().replace("’", "'"))
+        for i, word in enumerate(words[:-2]):
+            if word in _FIRST_PERSON_WORDS and tuple(words[i : i + 3]) in said_grams:
+                return True
+    return False
+
+
+def _words(text: str, *, lead_space: bool = False) -> Iterator[str]:
+    """Fixed text as stream pieces, one word at a time, so it streams like the model's tokens."""
+    for index, word in enumerate(text.split(" ")):
+        yield (" " if index or lead_space else "") + word
+
+
+def _tool_entries(tool_log: Sequence[dict[str, Any]], name: str) -> list[dict[str, Any]]:
+    return [entry for entry in tool_log if entry.get("name") == name]
+
+
+def _tool_outcomes(tool_log: Sequence[dict[str, Any]]) -> list[tuple[str, str, str]]:
+    """(action, text, replaced text) of the memory writes tools made this turn."""
+    outcomes = []
+    for entry in tool_log:
+        result = entry.get("result")
+        if entry.get("name") in ("remember", "update_preference") and isinstance(result, dict) and result.get("memory"):
+            outcomes.append((result["action"], result["memory"], result.get("replaced", "")))
+    return outcomes
+
+
+def _forgotten(tool_log: Sequence[dict[str, Any]]) -> str:
+    for entry in _tool_entries(tool_log, "forget_memory"):
+        if entry.get("result"):
+            return f"Done: I've forgotten that {as_clause(entry['result']['forgotten'])}."
+        return "I couldn't find anything like that in what you told me, so there was nothing to forget."
+    return "Tell me which memory to forget, for example: forget that I live in Paris."
+
+
+FALLBACK_REQUEST = "Tell me a bit more about what you have in mind and I'll suggest something that fits you."
+FALLBACK_CHAT = (
+    "I'm not sure I can help with that one. I'm best at remembering what you tell me and suggesting things "
+    "that fit you."
+)
+
+
+def draft_messages(question: str, current: Sequence[Memory], history: Sequence[dict[str, str]]) -> list[Message]:
+    """The model's prompt: the user's facts in the second person, the last exchange, the request."""
+    facts = [as_sentence(m.text) for m in current[:6]]
+    known = prompts.render("reply_facts", facts="\n".join(f"- {f}" for f in facts), avoid="") if facts else ""
+    system = prompts.render("reply_draft", facts=known).strip()
+    recent = [Message(role=t["role"], content=t["content"]) for t in history[-2:] if t["role"] in ("user", "assistant")]
+    return [Message(role="system", content=system), *recent, Message(role="user", content=question)]
+
+
+def problem(sentence: str, banned: Sequence[str], user_texts: Sequence[str]) -> str | None:
+    """Why a drafted sentence may not be shown, or None."""
+    if len(re.findall(r"[A-Za-z]{2,}", sentence)) < 2:
+        return "not a sentence"
+    if NON_ANSWER.search(sentence):
+        return "a non-answer"
+    if found := violations(sentence, banned):
+        return f"goes against what the user said ({', '.join(found)})"
+    if echoes(sentence, user_texts):
+        return "repeats the user's words as the assistant's"
+    words = _TOKEN.findall(sentence.lower())
+    if len(words) >= 8 and len(set(words)) < len(words) / 2:
+        return "repeats itself"
+    return None

@@ -1,0 +1,115 @@
+"""The parts of a grounded reply: second person, intent, which memory answers, constraints."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from agent.answering import answering_memories
+from agent.constraints import banned_words, stale_words, violations
+from agent.intent import Ask, Social, read_turn
+from agent.person import as_clause, as_sentence, to_second_person
+from memory import Memory
+
+
+def memory(text: str, **fields: object) -> Memory:
+    now = datetime.now(UTC)
+    return Memory(id=text[:8], user_id="u", text=text, created_at=now, updated_at=now, **fields)
+
+
+@pytest.mark.parametrize(
+    ("said", "rewritten"),
+    [
+        ("I have two kids, Leo and Mia", "You have two kids, Leo and Mia."),
+        ("My sister's name is Clara", "Your sister's name is Clara."),
+        ("I'm allergic to peanuts: a trace makes me sick.", "You're allergic to peanuts: a trace makes you sick."),
+        ("I was born in Lyon. I love cats", "You were born in Lyon. You love cats."),
+        ("We adopted a greyhound called Pepper", "You adopted a greyhound called Pepper."),
+        ("I am a nurse and I love your tips", "You are a nurse and you love my tips."),
+        ("I moved to the US with my wife", "You moved to the US with your wife."),
+    ],
+)
+def test_second_person(said: str, rewritten: str) -> None:
+    assert as_sentence(said) == rewritten
+
+
+def test_clause_keeps_a_leading_name_and_drops_the_stop() -> None:
+    assert as_clause("Mark and I broke up.") == "Mark and you broke up"
+    assert as_clause("I live in Lyon.") == "you live in Lyon"
+    assert to_second_person("I’m vegan") == "You're vegan"
+
+
+@pytest.mark.parametrize(
+    ("message", "ask", "social", "told"),
+    [
+        ("Hi! I'm Alice. I'm a vegetarian and I live in Lyon.", None, [Social.GREETING], 3),
+        ("Where do I live?", Ask.RECALL, [], 0),
+        ("What do you know about me?", Ask.ABOUT_ME, [], 0),
+        ("Can you suggest a dinner recipe for me tonight?", Ask.REQUEST, [], 0),
+        ("Suggest a funny movie for tonight.", Ask.RECOMMEND, [], 0),
+        ("I just moved to Berlin. Any tips for finding a flat?", Ask.REQUEST, [], 1),
+        ("Thanks, that was really helpful!", None, [Social.THANKS], 0),
+        ("I have to go now, bye!", None, [Social.FAREWELL], 0),
+        ("Forget that I live in Paris", Ask.FORGET, [], 0),
+        ("What's the capital of Peru?", Ask.CHAT, [], 0),
+    ],
+)
+def test_read_turn(message: str, ask: Ask | None, social: list[Social], told: int) -> None:
+    turn = read_turn(message)
+    assert turn.ask == ask
+    assert turn.social == social
+    assert len(turn.told) == told
+
+
+def test_a_self_introduction_gives_the_name() -> None:
+    assert read_turn("Hi! I'm Alice. I love jazz.").name == "Alice"
+    assert read_turn("My name is Samir.").name == "Samir"
+    assert read_turn("I'm tired.").name is None
+
+
+def answers(embedder, question: str, texts: list[str], **fields: object) -> list[str]:
+    memories = [memory(text, **fields) for text in texts]
+    vectors = embedder.encode([question, *texts])
+    return [a.memory.text for a in answering_memories(question, memories, vectors[0], vectors[1:])]
+
+
+def test_a_memory_answers_only_the_question_it_is_about(embedder) -> None:
+    facts = ["My cat is called Tom.", "I work as a pharmacist in Leeds.", "My sister Anna lives in Lisbon."]
+    assert answers(embedder, "What's my cat's name?", facts) == ["My cat is called Tom."]
+    assert answers(embedder, "What's my dog's name?", facts) == []
+    assert answers(embedder, "What do I do for a living?", facts) == ["I work as a pharmacist in Leeds."]
+    assert answers(embedder, "Where does my sister live?", facts) == ["My sister Anna lives in Lisbon."]
+    assert answers(embedder, "What does my brother do?", facts) == []
+    assert answers(embedder, "When is my birthday?", facts) == []
+
+
+def test_a_replacing_memory_answers_through_the_words_it_inherited(embedder) -> None:
+    moved = memory("I just moved to Berlin last month.", context="I live in Paris")
+    vectors = embedder.encode(["Where do I live?", moved.text])
+    assert [a.memory.text for a in answering_memories("Where do I live?", [moved], vectors[0], vectors[1:])] == [
+        moved.text
+    ]
+
+
+def test_diets_allergies_and_dislikes_ban_what_they_exclude() -> None:
+    assert {"chicken", "salmon"} <= set(banned_words("I'm a vegetarian."))
+    assert "cheese" not in banned_words("I'm a vegetarian.")
+    assert {"cheese", "honey", "chicken"} <= set(banned_words("I'm vegan now"))
+    assert {"peanut butter", "almonds"} <= set(banned_words("I'm allergic to nuts."))
+    assert "horror" in banned_words("I really can't stand horror films.")
+    assert {"wine", "beer"} <= set(banned_words("I don't drink alcohol at all."))
+    assert banned_words("I'm not vegetarian any more.") == ()
+    assert banned_words("I love hiking") == ()
+
+
+def test_violations_match_whole_words_only() -> None:
+    assert violations("Try a chicken curry.", ["chicken"]) == ["chicken"]
+    assert violations("Try a chickpea curry.", ["chicken", "chick"]) == []
+    assert violations("No codes here.", ["cod"]) == []
+
+
+def test_stale_words_are_the_ones_only_replaced_memories_have() -> None:
+    old = [memory("I live in Paris.")]
+    new = [memory("I just moved to Berlin last month.")]
+    assert stale_words(old, new) == ("Paris",)
