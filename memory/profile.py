@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -108,24 +109,7 @@ class ProfileBuilder:
         return fields_from_kinds(memories)
 
     def _summary(self, memories: list[Memory], previous: str, task: str | None) -> str:
-        prompt = render(
-            "profile_summary",
-            task=f"The summary will be used for this task: {task}\n" if task else "",
-            previous=previous or "(none yet)",
-            memories=bullet_list(memories) or "(nothing new)",
-        )
-        if getattr(self.model, "supports_tools", False):
-            from agent.llm.base import Message
-
-            text = self.model.complete([Message(role="user", content=prompt)], max_tokens=160)
-        else:  # a base model continues the few-shot pattern
-            text = self.model.generate(prompt, max_tokens=120, stop=["\n\n", "###", "Notes:"])
-        text = grounded(text.strip(), memories, previous)
-        if not text:  # nothing the model wrote is backed by the notes: say what the notes say
-            text = "; ".join(m.text.rstrip(".") for m in memories[:5]) or previous
-        if not text:
-            raise RapportError("the chat model wrote no usable profile summary; try again or use another model")
-        return text
+        return write_summary(self.model, [m.text for m in memories], previous=previous, task=task)
 
     def _load(self, user_id: str, key: str) -> Profile | None:
         payload = self.store.load_profile(user_id, key)
@@ -137,14 +121,77 @@ WORD = re.compile(r"[a-zA-Z\u00C0-\u024F]{4,}")
 UNGROUNDED_WORDS = frozenset({"this", "that", "with", "from", "they", "their", "person", "user", "likes", "enjoys"})
 
 
+@dataclass(frozen=True)
+class SummaryPrompt:
+    """One way of asking for a profile summary.
+
+    Why several: which summary helps depends on what it is for, so an eval compares candidate
+    prompts by the accuracy the summary gives downstream and keeps the best per task (LettinGo).
+    ``lead`` starts the summary (it steers a base model and stays in the text); only what the model
+    writes after it has to be backed by the notes. The template gets ``notes``/``memories``,
+    ``previous``, ``task`` and ``lead``, plus ``values``.
+    """
+
+    name: str = "default"
+    template: str = "profile_summary"
+    lead: str = ""
+    max_tokens: int = 120
+    stop: tuple[str, ...] = ("\n\n", "###", "Notes:")
+    values: tuple[tuple[str, str], ...] = ()
+
+
+DEFAULT_SUMMARY_PROMPT = SummaryPrompt()
+
+
+def write_summary(
+    model: ChatModel,
+    notes: list[str],
+    *,
+    previous: str = "",
+    task: str | None = None,
+    prompt: SummaryPrompt = DEFAULT_SUMMARY_PROMPT,
+) -> str:
+    """The one profile summarizer (the product's profiles and the LaMP ``summary`` strategy): grounded in ``notes``."""
+    listed = "\n".join(f"- {note}" for note in notes)
+    text = render(
+        prompt.template,
+        task=f"The summary will be used for this task: {task}\n" if task else "",
+        previous=previous or "(none yet)",
+        memories=listed or "(nothing new)",
+        notes=listed or "(nothing new)",
+        lead=prompt.lead,
+        **dict(prompt.values),
+    )
+    if getattr(model, "supports_tools", False):
+        from agent.llm.base import Message
+
+        written = model.complete([Message(role="user", content=text)], max_tokens=prompt.max_tokens + 40)
+        written = written.strip().removeprefix(prompt.lead).strip()
+    else:  # a base model continues the few-shot pattern
+        written = model.generate(text, max_tokens=prompt.max_tokens, stop=list(prompt.stop)).strip()
+    summary = grounded_in(written, notes, previous)
+    if summary and prompt.lead:
+        summary = f"{prompt.lead} {summary}"
+    if not summary:  # nothing the model wrote is backed by the notes: say what the notes say
+        summary = "; ".join(note.rstrip(".") for note in notes[:5]) or previous
+    if not summary:
+        raise RapportError("the chat model wrote no usable profile summary; try again or use another model")
+    return summary
+
+
 def grounded(summary: str, memories: list[Memory], previous: str = "") -> str:
+    """``grounded_in`` for memory records."""
+    return grounded_in(summary, [m.text for m in memories], previous)
+
+
+def grounded_in(summary: str, notes: list[str], previous: str = "") -> str:
     """Keep only the clauses of a summary that the notes back up.
 
     A small base model copies its few-shot example ("plays the saxophone") into a summary; a clause
     stays only if at least half of its content words (compared on their first four letters) occur in
-    the memories or the previous summary.
+    the notes or the previous summary.
     """
-    known = {word[:4].casefold() for text in [previous, *(m.text for m in memories)] for word in WORD.findall(text)}
+    known = {word[:4].casefold() for text in [previous, *notes] for word in WORD.findall(text)}
     kept = []
     for clause in CLAUSE.split(summary):
         words = [w[:4].casefold() for w in WORD.findall(clause) if w.casefold() not in UNGROUNDED_WORDS]

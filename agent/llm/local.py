@@ -23,23 +23,20 @@ import threading
 import warnings
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel
-
-import prompts
 from memory.errors import InvalidInputError
 
 from .base import Message
 from .chat_template import ChatTemplate
 from .cpu import free_cores
-from .errors import LLMOutputError, ModelFileError, ModelUnavailableError
+from .errors import ModelFileError, ModelUnavailableError
 from .gguf_header import GGUFHeader, read_header
-from .jsonout import parse_reply, schema_text
+from .local_json import JsonReplies
 from .local_tools import LocalToolCalling
 from .models import KNOWN_MODELS, ResolvedModel, resolve
 from .scoring import LikelihoodScoring, log_softmax_at
-from .transcript import build_chat_prompt, clean_reply, render_turn, split_system, stop_sequences
+from .transcript import build_chat_prompt, clean_reply, stop_sequences
 
 if TYPE_CHECKING:
     from llama_cpp import Llama
@@ -47,8 +44,6 @@ if TYPE_CHECKING:
     from agent.settings import Settings
 
 log = logging.getLogger(__name__)
-ModelT = TypeVar("ModelT", bound=BaseModel)
-JSON_STOPS = ["\n###", "\nInput:", "\nSchema:"]
 
 
 class ContextOverflowWarning(UserWarning):
@@ -58,7 +53,7 @@ class ContextOverflowWarning(UserWarning):
 __all__ = ["ContextOverflowWarning", "LocalModel", "log_softmax_at"]
 
 
-class LocalModel(LikelihoodScoring, LocalToolCalling):
+class LocalModel(LikelihoodScoring, LocalToolCalling, JsonReplies):
     """A GGUF in process (by default the bundled Gemma 3 270M); implements ``ChatModel``.
 
     ``model_path`` is a name from ``rapport model list`` or a path to a GGUF file.
@@ -373,44 +368,6 @@ class LocalModel(LikelihoodScoring, LocalToolCalling):
             pending = text[len(body) :]
             if body:
                 yield body
-
-    def complete_json(
-        self,
-        messages: Sequence[Message],
-        schema: type[ModelT],
-        *,
-        max_tokens: int = 256,
-    ) -> ModelT:
-        """A reply validated into ``schema``, asked for once more with the error when it does not fit.
-
-        A base model follows patterns, not instructions: the prompt (``prompts/json_reply.txt``) shows
-        worked schema -> JSON examples, then the conversation as the input. With ``json_grammar`` the
-        sampler is constrained by a llama.cpp grammar built from the schema, so the reply is always
-        syntactically JSON (it can still be cut by ``max_tokens`` or break a constraint the grammar
-        does not express). Without it, the text is parsed and validated. A second failure raises
-        ``LLMOutputError`` carrying the raw reply: nothing is dropped silently.
-        """
-        system, turns = split_system(messages, default="")
-        lines = ([f"System: {system}"] if system else []) + [render_turn(m) for m in turns]
-        prompt = prompts.render(
-            "json_reply", schema=schema_text(schema, for_prompt=True), input="\n".join(lines)
-        ).rstrip()
-        grammar = self._grammar(schema) if self.json_grammar else None
-        reply = self.generate(prompt, max_tokens=max_tokens, stop=JSON_STOPS, grammar=grammar)
-        try:
-            return parse_reply(reply, schema)
-        except LLMOutputError as error:
-            retry = prompts.render("json_retry", prompt=prompt, reply=reply.strip(), problem=str(error)).rstrip()
-        reply = self.generate(retry, max_tokens=max_tokens, stop=JSON_STOPS, grammar=grammar)
-        try:
-            return parse_reply(reply, schema)
-        except LLMOutputError as error:
-            raise LLMOutputError(f"no valid {schema.__name__} after a retry: {error}", raw=error.raw) from None
-
-    def _grammar(self, schema: type[BaseModel]) -> Any:
-        from llama_cpp import LlamaGrammar
-
-        return LlamaGrammar.from_json_schema(schema_text(schema), verbose=False)
 
 
 def _drop_oldest_turn(turns: list[Message]) -> list[Message]:
