@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import tools.memory_tools  # noqa: F401  (registers the memory tools)
 import tools.profile_vote  # noqa: F401  (registers the profile_vote tool)
 import tools.recommend_tools  # noqa: F401  (registers the catalog tools)
+from agent.backup import replay_restores
 from agent.conversations import ThreadSummary, Turn, list_threads, thread_turns
 from agent.graph import AgentDeps, build_graph, turn_input
+from agent.imports import import_records, replay_imports
 from agent.llm import get_chat_model
 from agent.llm.base import ChatModel
+from agent.outbox import OUTBOX_FILE, Outbox
 from agent.settings import Settings
 from agent.threads import DEFAULT_THREAD, delete_threads, open_checkpointer, thread_key
 from agent.turn_locks import TurnLocks
@@ -22,6 +26,7 @@ from memory import Memory, MemoryStore
 from memory.errors import InvalidInputError, RapportError
 from memory.extraction import MIN_MEMORY_CHARS, Candidate, guess_kind, reconcile
 from memory.lineage import lineage
+from memory.ownership import claim
 from memory.profile import Profile, ProfileBuilder
 from memory.records import MemoryKind, MemoryStatus, check_identifier, check_kind, check_text, check_user_id
 from tools.catalog import Catalog
@@ -41,13 +46,18 @@ class Assistant:
         self.model = model
         self.recommender = recommender
         self.profiles = ProfileBuilder(store, model)
-        self.writer = MemoryWriter(store, model, self.profiles)
+        self._claim = claim(settings.data_dir)  # one process owns a data dir: its store, outbox and threads
+        self.outbox = Outbox(settings.data_dir.expanduser() / OUTBOX_FILE)
+        self.writer = MemoryWriter(store, model, self.profiles, self.outbox)
         self.deps = AgentDeps(
             store=store, model=model, profiles=self.profiles, writer=self.writer, recommender=recommender
         )
         self.checkpointer = open_checkpointer(settings.data_dir.expanduser() / "threads.sqlite")
         self.graph = build_graph(self.deps, self.checkpointer)
         self._turn_locks = TurnLocks()
+        replay_restores(self)  # what a killed process acknowledged is finished before anything new
+        replay_imports(store, self.outbox)
+        self.writer.replay()
 
     @classmethod
     def open(
@@ -200,9 +210,15 @@ class Assistant:
         """Remove every trace of the user (memories, profile, threads); returns the memories removed."""
         user_id = check_user_id(user_id)
         self.writer.wait_for(user_id, timeout=None)  # a write still running must not outlive the forget
-        removed = self.store.forget(user_id)
-        delete_threads(self.checkpointer, user_id)
+        with self._turn_locks.hold(f"forget:{user_id}"):  # a backup sees all of it or none of it
+            self.outbox.discard_user(user_id)  # an unfinished turn must not bring anything back
+            removed = self.store.forget(user_id)
+            delete_threads(self.checkpointer, user_id)
         return removed
+
+    def import_memories(self, user_id: str, records: str | Iterable[Any]) -> int:
+        """Load exported records (ids kept), all or nothing even if the process is killed half-way."""
+        return import_records(self.store, self.outbox, user_id, records)
 
     def recommend(
         self, user_id: str, *, query: str | None = None, k: int = 10, filters: Filters | dict[str, Any] | None = None
@@ -238,10 +254,20 @@ class Assistant:
         """Wait until the memories of past turns are written."""
         self.writer.flush(timeout)
 
+    @contextmanager
+    def quiesced(self) -> Iterator[None]:
+        """No turn runs and no memory is written inside the block: what a consistent backup reads."""
+        with self._turn_locks.quiet(), self.writer.paused():
+            yield
+
     def close(self) -> None:
+        """Finish writing past turns' memories, close the stores and give up the data dir."""
         self.writer.close()
         self.checkpointer.conn.close()
         self.store.close()
+        if self.recommender is not None:
+            self.recommender.catalog.close()
+        self._claim.release()
 
     def __enter__(self) -> Assistant:
         return self

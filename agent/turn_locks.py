@@ -3,6 +3,7 @@
 Why: a turn reads the thread's checkpoint, runs, and writes it back; two turns of one thread at once
 would both start from the same state and one would overwrite the other's messages. Different users
 and different threads still run in parallel. Locks exist only while someone holds or waits for them.
+``quiet`` lets a backup wait until no turn is running and keeps new ones waiting while it reads.
 """
 
 from __future__ import annotations
@@ -14,15 +15,20 @@ from contextlib import contextmanager
 
 class TurnLocks:
     def __init__(self) -> None:
-        self._guard = threading.Lock()
+        self._guard = threading.Condition()
         self._locks: dict[str, tuple[threading.Lock, list[int]]] = {}
+        self._active = 0  # holders and waiters that got past the quiet gate
+        self._quiet = 0
 
     @contextmanager
     def hold(self, key: str) -> Iterator[None]:
         """Hold the lock of one conversation (its checkpoint key) for the block."""
         with self._guard:
+            while self._quiet:
+                self._guard.wait()
             lock, users = self._locks.setdefault(key, (threading.Lock(), [0]))
             users[0] += 1
+            self._active += 1
         try:
             with lock:
                 yield
@@ -31,3 +37,19 @@ class TurnLocks:
                 users[0] -= 1
                 if users[0] == 0:
                     del self._locks[key]
+                self._active -= 1
+                self._guard.notify_all()
+
+    @contextmanager
+    def quiet(self) -> Iterator[None]:
+        """No turn runs inside the block: running ones finish first, new ones wait until it ends."""
+        with self._guard:
+            self._quiet += 1
+            while self._active:
+                self._guard.wait()
+        try:
+            yield
+        finally:
+            with self._guard:
+                self._quiet -= 1
+                self._guard.notify_all()

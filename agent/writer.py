@@ -1,39 +1,61 @@
 """Writes memories after a reply, off the user's wait: one background worker, so writes never race.
 
-Failures are logged and kept in ``errors`` (``Assistant.flush`` re-raises the first one): a turn's
-memories are never dropped silently.
+Every turn goes through the durable outbox (``agent.outbox``): ``submit`` commits the turn before it
+returns, so the reply is only acknowledged once the turn would survive a crash. The worker then
+extracts candidates (saved with the job, so a replay never re-extracts differently), reconciles
+them one by one (each step committed as done), refreshes the profile, and marks the turn done.
+``replay`` re-queues what a previous process left pending; a replay resumes after the last
+committed step, and the one step that may have been in flight is skipped if its text is already
+stored, so a turn replayed any number of times adds its memories once.
+
+Failures are logged and kept in ``errors`` (``Assistant.flush`` re-raises the first one); the turn
+stays pending in the outbox and is retried on the next start.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager
 
 from agent.llm.base import ChatModel
+from agent.outbox import Job, Outbox
 from memory import MemoryStore
-from memory.extraction import Outcome, extract, reconcile
+from memory.extraction import Candidate, Outcome, extract, reconcile
 from memory.profile import ProfileBuilder
 
 log = logging.getLogger(__name__)
 
 
 class MemoryWriter:
-    def __init__(self, store: MemoryStore, model: ChatModel, profiles: ProfileBuilder) -> None:
+    def __init__(
+        self, store: MemoryStore, model: ChatModel, profiles: ProfileBuilder, outbox: Outbox | None = None
+    ) -> None:
         self.store = store
         self.model = model
         self.profiles = profiles
+        self.outbox = outbox if outbox is not None else Outbox(None)
         self.errors: list[BaseException] = []
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rapport-remember")
         self._pending: dict[Future, str] = {}  # future -> user id
         self._lock = threading.Lock()
+        self._job_lock = threading.Lock()  # held while one job writes; ``paused`` takes it
 
     def submit(self, user_id: str, message: str, reply: str, source: str) -> Future:
-        future = self._executor.submit(self.write_turn, user_id, message, reply, source)
-        with self._lock:
-            self._pending[future] = user_id
-        future.add_done_callback(self._finished)
-        return future
+        """Commit the turn to the outbox (durable when this returns), then write it in the background."""
+        job = self.outbox.add("turn", user_id, {"message": message, "reply": reply, "source": source})
+        return self._enqueue(job)
+
+    def replay(self) -> int:
+        """Queue the turns a previous process acknowledged but did not finish; returns how many."""
+        jobs = self.outbox.pending("turn")
+        for job in jobs:
+            self._enqueue(job)
+        if jobs:
+            log.info("replaying %d unfinished turns from the outbox", len(jobs))
+        return len(jobs)
 
     def wait_for(self, user_id: str, timeout: float | None = 5.0) -> None:
         """Let this user's earlier turns finish writing; other users' writes and errors are not waited on.
@@ -44,14 +66,31 @@ class MemoryWriter:
             pending = [future for future, owner in self._pending.items() if owner == user_id]
         wait(pending, timeout=timeout)
 
-    def write_turn(self, user_id: str, message: str, reply: str, source: str) -> list[Outcome]:
-        """Extract and reconcile what the user said; refresh the profile if enough changed."""
-        outcomes = [
-            reconcile(self.store, user_id, candidate, model=self.model, source=source)
-            for candidate in extract(self.model, message, reply)
-        ]
-        if any(outcome.action != "ignore" for outcome in outcomes):
-            self.profiles.refresh_if_stale(user_id)
+    def write_turn(self, user_id: str, message: str, reply: str, source: str, job: Job | None = None) -> list[Outcome]:
+        """Extract and reconcile what the user said; refresh the profile if enough changed.
+
+        With ``job``, each step is recorded in the outbox and a resumed job skips what was written.
+        """
+        job = job or Job(id="direct", kind="turn", user_id=user_id, payload={}, created_at=0.0)
+        resumed = "candidates" in job.progress
+        if not resumed:
+            found = [candidate.model_dump() for candidate in extract(self.model, message, reply)]
+            self._save(job, candidates=found, applied=0, changed=False)
+        candidates = [Candidate.model_validate(item) for item in job.progress["candidates"]]
+        first, changed = int(job.progress["applied"]), bool(job.progress["changed"])
+        outcomes = []
+        for index in range(first, len(candidates)):
+            candidate = candidates[index]
+            if resumed and index == first and self._stored(user_id, candidate):
+                outcome = Outcome(action="ignore")  # written just before the last process stopped
+                changed = True  # it did change something then; the profile may not know yet
+            else:
+                outcome = reconcile(self.store, user_id, candidate, model=self.model, source=source)
+                changed = changed or outcome.action != "ignore"
+            self._save(job, applied=index + 1, changed=changed)
+            outcomes.append(outcome)
+        if changed:
+            self.profiles.refresh_if_stale(user_id)  # idempotent: rebuilds only what is stale
         return outcomes
 
     def flush(self, timeout: float | None = None) -> None:
@@ -63,8 +102,47 @@ class MemoryWriter:
             error, self.errors = self.errors[0], []
             raise error
 
+    @contextmanager
+    def paused(self) -> Iterator[None]:
+        """No job writes inside the block (the one in progress finishes first): a consistent snapshot."""
+        with self._job_lock:
+            yield
+
     def close(self) -> None:
+        """Finish every queued write, then close the outbox."""
         self._executor.shutdown(wait=True)
+        self.outbox.close()
+
+    def _enqueue(self, job: Job) -> Future:
+        assert job.user_id is not None
+        with self._lock:  # registered before it can run, so ``wait_for`` always sees it
+            future = self._executor.submit(self._run, job)
+            self._pending[future] = job.user_id
+        future.add_done_callback(self._finished)
+        return future
+
+    def _run(self, queued: Job) -> list[Outcome]:
+        with self._job_lock:
+            job = self.outbox.get(queued.id)  # as committed now: queued twice, or forgotten since, is a no-op
+            if job is None or job.state != "pending":
+                return []
+            payload = job.payload
+            try:
+                outcomes = self.write_turn(job.user_id, payload["message"], payload["reply"], payload["source"], job)
+            except BaseException as error:
+                self.outbox.failed(job, error)
+                raise
+            self.outbox.done(job)
+            return outcomes
+
+    def _save(self, job: Job, **progress: object) -> None:
+        if job.id == "direct":
+            job.progress.update(progress)
+        else:
+            self.outbox.save_progress(job, **progress)
+
+    def _stored(self, user_id: str, candidate: Candidate) -> bool:
+        return any(memory.text == candidate.text for memory in self.store.list(user_id, limit=10**9))
 
     def _finished(self, future: Future) -> None:
         with self._lock:

@@ -9,6 +9,7 @@ from urllib.parse import urlparse
 import chromadb
 
 from .errors import InvalidInputError, StoreUnavailableError
+from .ownership import Claim, claim, data_dir_of
 
 
 @dataclass(frozen=True)
@@ -16,6 +17,7 @@ class Connection:
     client: chromadb.ClientAPI
     location: str
     remote: bool  # a server other processes may write to, so caches must expire
+    claim: Claim | None = None  # an embedded folder is owned by one process; release on close
 
 
 def connect(path: str | Path | None = None, url: str | None = None) -> Connection:
@@ -30,7 +32,13 @@ def connect(path: str | Path | None = None, url: str | None = None) -> Connectio
         path = None if url else settings.chroma_path
     if url:
         return Connection(client=_connect_http(url), location=url, remote=True)
-    return Connection(client=_open_persistent(Path(path)), location=str(path), remote=False)  # type: ignore[arg-type]
+    owned = claim(data_dir_of(path))  # type: ignore[arg-type]  # raises DataDirInUseError, naming the owner
+    try:
+        client = _open_persistent(Path(path))  # type: ignore[arg-type]
+    except BaseException:
+        owned.release()
+        raise
+    return Connection(client=client, location=str(path), remote=False, claim=owned)
 
 
 def _open_persistent(path: Path) -> chromadb.ClientAPI:

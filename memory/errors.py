@@ -34,3 +34,22 @@ class NotFoundError(RapportError, KeyError):
 
 class StoreUnavailableError(RapportError):
     """The vector store cannot be opened or reached."""
+
+
+class DataDirInUseError(StoreUnavailableError):
+    """Another live process owns the data dir (embedded Chroma cannot be shared between processes)."""
+
+    def __init__(self, data_dir: str, pid: int | None, url: str | None = None) -> None:
+        self.data_dir = data_dir
+        self.pid = pid
+        self.url = url
+        who = f"process {pid}" if pid else "another process"
+        if url:
+            who += f" (`rapport serve` at {url})"
+        stop = f"stop it (kill {pid})" if pid else "stop it"
+        super().__init__(
+            f"the data dir {data_dir} is in use by {who}, and embedded Chroma cannot be shared between "
+            f"processes. Either {stop} and run this again, or run a Chroma server that every process "
+            "shares (`chroma run --path <dir> --port 8001`, then set RAPPORT_CHROMA_URL=http://127.0.0.1:8001"
+            " and give each assistant process its own RAPPORT_DATA_DIR)"
+        )

@@ -65,6 +65,8 @@ class MemoryStore:
         self.location = connection.location
         self._remote = connection.remote
         self._client = connection.client
+        self._claim = connection.claim  # this process's ownership of an embedded folder
+        self._client_open = True
         self._embedding_function = RapportEmbeddingFunction(self.embedder)
         self._lock = threading.RLock()
         self._records: dict[str, UserRecords] = {}
@@ -190,6 +192,16 @@ class MemoryStore:
             return None
         return found["documents"][0]
 
+    def profile_payloads(self, user_id: str) -> dict[str, str]:
+        """Every derived document of this user by key (what a backup copies)."""
+        user_id = check_user_id(user_id)
+        found = self._profiles().get(where={"rapport_user_id": user_id}, include=["documents", "metadatas"])
+        return {
+            str(fields["key"]): document
+            for document, fields in zip(found["documents"], found["metadatas"], strict=True)
+            if fields.get("rapport_user_id") == user_id
+        }
+
     def import_records(self, user_id: str, records: str | Iterable[Memory | dict[str, Any] | str]) -> int:
         """Load exported records (JSON Lines text, lines, dicts or ``Memory``) into this user, ids kept.
 
@@ -286,9 +298,18 @@ class MemoryStore:
         return [Hit(memory=records.by_id[memory_id], score=score) for memory_id, score in fused[:k]]
 
     def close(self) -> None:
-        """Drop in-process caches; data is already on disk (or on the server)."""
+        """Drop in-process caches, the Chroma client and this opener's share of the folder's lock.
+
+        Data is already on disk (or on the server). After the last close in this process another
+        process may own the folder, so nothing of this one's Chroma state is kept to be reused stale.
+        """
         with self._lock:
             self._records.clear()
+            client, self._client_open = self._client_open, False
+        if client:
+            self._client.close()
+        if self._claim is not None:
+            self._claim.release()
 
     def __enter__(self) -> MemoryStore:
         return self

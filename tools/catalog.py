@@ -115,8 +115,20 @@ class Catalog:
         self.embedder = embedder or get_embedder()
         self.location = connection.location
         self._client = connection.client
+        self._claim = connection.claim  # this process's ownership of an embedded folder
         self._embedding_function = RapportEmbeddingFunction(self.embedder)
         self._index: CatalogIndex | None = None
+        self._swap_checked = False
+        self._closed = False
+
+    def close(self) -> None:
+        """Close the Chroma client and release this opener's share of the folder's lock (data stays on disk)."""
+        if self._closed:
+            return
+        self._closed = True
+        self._client.close()
+        if self._claim is not None:
+            self._claim.release()
 
     def load(self, items: Sequence[Item], *, embeddings: np.ndarray | None = None) -> int:
         """Replace the catalog with ``items``; the old one stays in place until the new one is complete."""
@@ -126,6 +138,7 @@ class Catalog:
         if len(set(ids)) != len(ids):
             raise InvalidInputError("items", "contain duplicate ids", "give each item a unique id")
         vectors = embeddings if embeddings is not None else embed_items(items, self.embedder)
+        self._collection()  # finishes a swap a killed load left half-done, so the drop below keeps it
         self._drop_staging()
         staging_name = STAGING_PREFIX + uuid.uuid4().hex[:12]
         try:
@@ -145,6 +158,7 @@ class Catalog:
                 )
             if staging.count() != len(items):
                 raise RapportError(f"catalog load wrote {staging.count()} of {len(items)} items; nothing was replaced")
+            staging.modify(metadata={"rapport_catalog": "staged", "items": len(items)})  # whole: may replace
             self._delete(CATALOG_COLLECTION)
             staging.modify(name=CATALOG_COLLECTION, metadata={"rapport_catalog": "complete", "items": len(items)})
         except RapportError:
@@ -206,7 +220,7 @@ class Catalog:
         try:
             collection = self._client.get_collection(CATALOG_COLLECTION, embedding_function=self._embedding_function)
         except ChromaNotFoundError:
-            return None
+            return self._finish_swap()
         except Exception as error:
             raise StoreUnavailableError(f"cannot reach the catalog at {self.location}: {error}") from error
         if (collection.metadata or {}).get("rapport_catalog") != "complete":
@@ -218,6 +232,23 @@ class Catalog:
 
         with contextlib.suppress(ChromaNotFoundError, ValueError):
             self._client.delete_collection(name)
+
+    def _finish_swap(self) -> Any:
+        """A load killed between dropping the old catalog and renaming the new one: rename it now.
+
+        Looked for once per process (listing every collection on each count would slow every turn).
+        """
+        if self._swap_checked:
+            return None
+        self._swap_checked = True
+        for collection in self._client.list_collections():
+            metadata = collection.metadata or {}
+            if collection.name.startswith(STAGING_PREFIX) and metadata.get("rapport_catalog") == "staged":
+                staged = self._client.get_collection(collection.name, embedding_function=self._embedding_function)
+                if staged.count() == metadata.get("items"):
+                    staged.modify(name=CATALOG_COLLECTION, metadata={**metadata, "rapport_catalog": "complete"})
+                    return staged
+        return None
 
     def _drop_staging(self) -> None:
         """Staging collections left by a load that was killed part-way."""

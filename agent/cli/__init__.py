@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from memory.errors import RapportError
 
 from . import (
+    backup_commands,
     bench_commands,
     chat_commands,
     lamp_commands,
@@ -25,6 +26,7 @@ from . import (
 COMMAND_GROUPS = (
     chat_commands,
     memory_commands,
+    backup_commands,
     recsys_commands,
     serve_commands,
     ui_commands,

@@ -34,11 +34,11 @@ def register(*, commands: argparse._SubParsersAction, **_: argparse._SubParsersA
 def _chat(args: argparse.Namespace) -> int:
     from rich.console import Console
 
-    from agent import Assistant
+    from agent.access import open_assistant
     from memory.errors import RapportError
 
     console = Console(highlight=False)
-    with Assistant.open(settings_for(args)) as assistant:
+    with open_assistant(settings_for(args)) as assistant:
         thread = args.thread
         console.print(f"[bold]Rapport[/bold] — talking with {args.user} (thread {thread}). {HELP}", style="dim")
         while True:
@@ -118,9 +118,9 @@ def _show_profile(console: Console, assistant: Assistant, user_id: str, *, refre
 def _profile(args: argparse.Namespace) -> int:
     from rich.console import Console
 
-    from agent import Assistant
+    from agent.access import open_assistant
 
-    with Assistant.open() as assistant:
+    with open_assistant() as assistant:
         if args.json:
             profile = assistant.profile(args.user, refresh=args.refresh)
             print(json.dumps(profile.model_dump(mode="json", exclude={"built_from"}), ensure_ascii=False))

@@ -57,9 +57,10 @@ def register(*, commands: argparse._SubParsersAction, **_: argparse._SubParsersA
 
 
 def _open_store() -> MemoryStore:
-    from memory import MemoryStore
+    """The data dir's store, or its owner's through HTTP when a `rapport serve` owns it (same methods)."""
+    from agent.access import open_store
 
-    return MemoryStore()
+    return open_store()  # type: ignore[return-value]
 
 
 def _add(args: argparse.Namespace) -> int:

@@ -24,6 +24,7 @@ from .errors import error_body, install_error_handlers, rapport_error_status
 from .pump import ThreadPump
 from .schemas import ChatCompletionRequest, NewMemoryIn, chat_chunk, chat_completion, completion_id, memory_json
 from .schemas import model_list as model_list_body
+from .store_routes import store_router
 from .ui import install_ui
 from .user_api import memory_view, user_data_router
 
@@ -118,6 +119,7 @@ def create_app(assistant: AssistantAPI, *, api_key: str | None = None) -> FastAP
     guards = [Depends(bearer_guard(api_key))] if api_key and api_key.strip() else []
     app = FastAPI(title="Rapport", version="0.1.0", dependencies=guards)
     install_error_handlers(app)
+    app.include_router(store_router(assistant))  # first: its literal paths win over /memories/{memory_id}
     started = int(time.time())
 
     @app.get("/v1/models")

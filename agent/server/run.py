@@ -10,6 +10,7 @@ from memory.errors import InvalidInputError
 from .auth import check_bind, is_loopback
 
 if TYPE_CHECKING:
+    from agent.llm.base import ChatModel
     from agent.settings import Settings
 
 
@@ -28,8 +29,14 @@ def check_port_free(host: str, port: int) -> None:
             ) from None
 
 
-def serve(host: str = "127.0.0.1", port: int = 8000, *, settings: Settings | None = None) -> None:
-    """Serve the OpenAI-compatible API until interrupted; refuses a non-loopback host without ``RAPPORT_API_KEY``."""
+def serve(
+    host: str = "127.0.0.1", port: int = 8000, *, settings: Settings | None = None, chat_model: ChatModel | None = None
+) -> None:
+    """Serve the OpenAI-compatible API until interrupted; refuses a non-loopback host without ``RAPPORT_API_KEY``.
+
+    While it runs it owns the data dir and says so beside the lock (URL and PID), so other ``rapport``
+    commands go through it; on shutdown it finishes writing every acknowledged turn first.
+    """
     import uvicorn
 
     from agent.settings import Settings
@@ -41,10 +48,12 @@ def serve(host: str = "127.0.0.1", port: int = 8000, *, settings: Settings | Non
     check_port_free(host, port)
 
     from agent import Assistant
+    from memory.ownership import announce_server, withdraw_server
 
     from .app import create_app
 
-    assistant = Assistant.open(settings)
+    assistant = Assistant.open(settings, chat_model=chat_model)  # takes the data dir, or names its owner
+    announce_server(settings.data_dir, f"http://{client_host(host)}:{port}")
     try:
         app = create_app(assistant, api_key=settings.api_key)
         auth = "bearer key required" if settings.api_key else "no key (loopback only)"
@@ -53,5 +62,18 @@ def serve(host: str = "127.0.0.1", port: int = 8000, *, settings: Settings | Non
             print("Listening beyond loopback: put TLS in front of it (a reverse proxy) before using it over a network.")
         uvicorn.run(app, host=host.strip("[]"), port=port, log_level="info", timeout_graceful_shutdown=5)
     finally:
-        assistant.flush()
-        assistant.close()
+        withdraw_server(settings.data_dir)
+        try:
+            assistant.flush()  # every acknowledged turn is written before the data dir is let go
+        finally:
+            assistant.close()
+
+
+def client_host(host: str) -> str:
+    """Where a local client reaches a server listening on ``host`` (a wildcard address means loopback)."""
+    bare = host.strip("[]")
+    if bare in ("0.0.0.0", ""):
+        return "127.0.0.1"
+    if bare == "::":
+        return "[::1]"
+    return f"[{bare}]" if ":" in bare else bare
