@@ -50,9 +50,15 @@ class SlowTokens(ScriptedModel):
             yield piece
 
 
-def open_assistant(folder: Path, *, catalog: bool = True, token_delay_s: float = 0.0) -> Assistant:
-    """An assistant over a fresh data folder, with the 24-movie test catalog loaded unless ``catalog=False``."""
-    model = SlowTokens(reply_fn=scripted_reply, token_delay_s=token_delay_s)
+def open_assistant(
+    folder: Path, *, catalog: bool = True, token_delay_s: float = 0.0, supports_tools: bool = False
+) -> Assistant:
+    """An assistant over a fresh data folder, with the 24-movie test catalog loaded unless ``catalog=False``.
+
+    ``supports_tools`` makes the scripted model a tool-calling one, whose reply the agent streams as written
+    (a model without tools goes through the grounded reply, which sends whole checked sentences).
+    """
+    model = SlowTokens(reply_fn=scripted_reply, token_delay_s=token_delay_s, supports_tools=supports_tools)
     assistant = Assistant.open(Settings(data_dir=folder / "data"), chat_model=model)
     if catalog:
         items = load_movielens_items(write_movielens(folder / "ml", users=1)).items
@@ -144,7 +150,7 @@ def send(page: Any, text: str) -> Any:
 
 
 def api(base_url: str, method: str, path: str, **kwargs: Any) -> httpx.Response:
-    return httpx.request(method, f"{base_url}{path}", timeout=30, **kwargs)
+    return httpx.request(method, f"{base_url}{path}", timeout=180, **kwargs)  # a first call may load models
 
 
 def memory_texts(base_url: str, user: str, **params: Any) -> list[str]:

@@ -16,7 +16,9 @@ const TOOL_NAMES = {
   profile_vote: "Checked your profile",
 };
 
-const chat = { threadId: "default", streaming: false };
+// `opening` counts thread loads and sends: a load that finishes after the person already sent a message
+// in the meantime must not wipe that exchange off the screen.
+const chat = { threadId: "default", streaming: false, opening: 0 };
 
 function newThreadId() {
   const stamp = new Date().toISOString().slice(0, 19).replace(/[-:T]/g, "");
@@ -130,10 +132,12 @@ function emptyState() {
 
 async function openThread(threadId) {
   chat.threadId = threadId;
+  const opening = ++chat.opening;
   const box = clear($("#messages"));
   markCurrentThread();
   try {
     const thread = await request("GET", userPath("threads", threadId));
+    if (opening !== chat.opening) return;
     clear(box);
     if (!thread.turns.length) box.append(emptyState());
     thread.turns.forEach(renderTurn);
@@ -172,7 +176,7 @@ async function loadThreads({ open = false } = {}) {
           "button",
           { type: "button", class: "thread", dataset: { thread: thread.id }, onclick: () => !chat.streaming && openThread(thread.id) },
           h("span", { class: "thread-title", text: thread.title || thread.id }),
-          h("span", { class: "muted small" }, thread.updated_at ? timeEl(thread.updated_at) : "not started", thread.turns ? ` · ${thread.turns} turns` : ""),
+          h("span", { class: "muted small" }, thread.updated_at ? timeEl(thread.updated_at) : "not started", thread.turns ? ` · ${thread.turns} ${thread.turns === 1 ? "turn" : "turns"}` : ""),
         ),
       ),
     );
@@ -187,6 +191,7 @@ async function send(event) {
   const message = input.value.trim();
   if (!message || chat.streaming) return;
   chat.streaming = true;
+  chat.opening += 1;
   $("#send").disabled = true;
   input.value = "";
   const box = $("#messages");

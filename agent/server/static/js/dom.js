@@ -99,6 +99,6 @@ export async function busy(button, label, action) {
   } finally {
     button.disabled = false;
     button.removeAttribute("aria-busy");
-    button.textContent = before;
+    if (label) button.textContent = before;
   }
 }

@@ -59,36 +59,33 @@ function memoryCard(memory) {
       if (!(error instanceof Stale)) announce(error.message, "error");
     }
   };
-  item.append(
-    h("p", { class: "memory-text", text: memory.text }),
-    h(
-      "div",
-      { class: "badges small" },
-      h("span", { class: `badge kind-${memory.kind}`, text: memory.kind }),
-      replaced ? h("span", { class: "badge replaced", text: "replaced" }) : null,
-      timeEl(memory.updated_at),
-      memory.source ? h("span", { class: "muted", text: `from ${memory.source}` }) : null,
-    ),
-    lineage(memory) || "",
-    h(
-      "div",
-      { class: "actions" },
-      replaced
-        ? null
-        : h("button", {
-            type: "button",
-            class: "edit-button",
-            text: "Edit",
-            "aria-label": `Edit: ${memory.text}`,
-            onclick: () => {
-              const form = editForm(memory, item);
-              clear(item).append(form);
-              form.querySelector("textarea").focus();
-            },
-          }),
-      h("button", { type: "button", class: "danger-quiet delete-button", text: "Delete", "aria-label": `Delete: ${memory.text}`, onclick: remove }),
-    ),
+  const badges = h(
+    "div",
+    { class: "badges small" },
+    h("span", { class: `badge kind-${memory.kind}`, text: memory.kind }),
+    replaced ? h("span", { class: "badge replaced", text: "replaced" }) : null,
+    timeEl(memory.updated_at),
+    memory.source ? h("span", { class: "muted", text: `from ${memory.source}` }) : null,
   );
+  const actions = h(
+    "div",
+    { class: "actions" },
+    replaced
+      ? null
+      : h("button", {
+          type: "button",
+          class: "edit-button",
+          text: "Edit",
+          "aria-label": `Edit: ${memory.text}`,
+          onclick: () => {
+            const form = editForm(memory, item);
+            clear(item).append(form);
+            form.querySelector("textarea").focus();
+          },
+        }),
+    h("button", { type: "button", class: "danger-quiet delete-button", text: "Delete", "aria-label": `Delete: ${memory.text}`, onclick: remove }),
+  );
+  item.append(h("p", { class: "memory-text", text: memory.text }), lineage(memory) || "", h("div", { class: "card-foot" }, badges, actions));
   return item;
 }
 

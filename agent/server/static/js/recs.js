@@ -5,15 +5,29 @@ import { ApiError, Stale, request, userPath } from "./api.js";
 import { $, announce, busy, clear, h } from "./dom.js";
 
 const FEEDBACK = [
-  { action: "liked", label: "Like", icon: "👍" },
-  { action: "disliked", label: "Dislike", icon: "👎" },
+  { action: "liked", label: "Like", flip: false },
+  { action: "disliked", label: "Dislike", flip: true },
 ];
+const SVG = "http://www.w3.org/2000/svg";
+const THUMB = "M7 10v11H4a1 1 0 0 1-1-1v-9a1 1 0 0 1 1-1h3zm2 11h8.3a2 2 0 0 0 2-1.7l1.2-7A2 2 0 0 0 18.5 10H14V6a3 3 0 0 0-3-3l-2 7v11z";
+
+// A thumb drawn in SVG: emoji fonts are not on every machine, and nothing may come from the network.
+function thumb(flip) {
+  const svg = document.createElementNS(SVG, "svg");
+  svg.setAttribute("viewBox", "0 0 24 24");
+  svg.setAttribute("aria-hidden", "true");
+  svg.setAttribute("class", flip ? "thumb down" : "thumb");
+  const path = document.createElementNS(SVG, "path");
+  path.setAttribute("d", THUMB);
+  svg.append(path);
+  return svg;
+}
 
 // Like/dislike buttons for one item; also used under the picks a chat reply shows.
 export function feedbackButtons(itemId, title) {
   const note = h("span", { class: "feedback-note muted", "aria-live": "polite" });
   const group = h("div", { class: "feedback", role: "group", "aria-label": `Feedback on ${title}` });
-  const buttons = FEEDBACK.map(({ action, label, icon }) =>
+  const buttons = FEEDBACK.map(({ action, label, flip }) =>
     h(
       "button",
       {
@@ -35,8 +49,8 @@ export function feedbackButtons(itemId, title) {
           note.textContent = action === "liked" ? "Saved: you like this" : "Saved: not for you";
         },
       },
-      h("span", { "aria-hidden": "true", text: icon }),
-      ` ${label}`,
+      thumb(flip),
+      label,
     ),
   );
   group.append(...buttons, note);
@@ -45,7 +59,8 @@ export function feedbackButtons(itemId, title) {
 
 function card(pick, rank) {
   const item = pick.item;
-  const details = [item.year, (item.genres || []).join(" · ")].filter(Boolean).join(" — ");
+  const year = item.year && !item.title.includes(String(item.year)) ? item.year : null;
+  const details = [year, (item.genres || []).join(" · ")].filter(Boolean).join(" — ");
   return h(
     "li",
     { class: "card rec", dataset: { itemId: item.id } },
