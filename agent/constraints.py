@@ -318,6 +318,41 @@ _STALE_GENERIC = frozenset(
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]+|\d+")
 
 
+# Statements that shape any suggestion, whatever it is about: money, mobility, health, fears, children.
+_NEEDS = re.compile(
+    r"\b(budget|money is tight|can't afford|cannot afford|broke\b|saving up|wheelchair|disabled|disability|"
+    r"injur|bad (knee|back|hip)|crutches|blind|deaf|afraid of|scared of|anxious|phobia|hate|can't stand|"
+    r"don't like|dislike|kids?\b|children|toddler|baby|pregnant|allerg|intoleran|diet)",
+    re.IGNORECASE,
+)
+_FOOD_REQUEST = re.compile(
+    r"\b(cook|eat|eating|dinner|lunch|breakfast|brunch|meal|recipe|snack|dessert|restaurant|food|bake|baking|"
+    r"drink|drinks|bar|order|menu|party|picnic|barbecue|bbq|lunchbox|treat|cake)\b",
+    re.IGNORECASE,
+)
+
+
+def is_need(memory: Memory) -> bool:
+    """A memory that any suggestion should take into account (a diet, a budget, a wheelchair, children...)."""
+    return bool(_NEEDS.search(memory.text) or banned_words(memory.text))
+
+
+_FOOD_NEED = re.compile(
+    r"\b(vegetarian|vegan|veggie|pescatarian|pescetarian|allerg|intoleran|eat|eating|drink|drinking|alcohol|gluten|"
+    r"lactose|dairy|coeliac|celiac|halal|kosher|teetotal|sober|diet)",
+    re.IGNORECASE,
+)
+
+
+def is_food_need(memory: Memory) -> bool:
+    """A need about eating or drinking: it matters to a dinner idea, not to a weekend plan."""
+    return _FOOD_NEED.search(memory.text) is not None
+
+
+def is_food_request(request: str) -> bool:
+    return _FOOD_REQUEST.search(request) is not None
+
+
 @dataclass(frozen=True)
 class Constraint:
     """Words a suggestion must not use, and the memory that says why."""
@@ -365,9 +400,16 @@ def stale_words(replaced: Sequence[Memory], current: Sequence[Memory]) -> tuple[
 
 
 def violations(draft: str, banned: Iterable[str]) -> list[str]:
-    """The banned words a draft uses (whole words, any case)."""
+    """The banned words a draft uses (whole words or their plurals, any case)."""
     lower = draft.lower()
-    return [word for word in banned if re.search(rf"(?<![a-z]){re.escape(word.lower())}(?![a-z])", lower)]
+    return [
+        word for word in banned if re.search(rf"(?<![a-z]){re.escape(word.lower())}{_plural(word)}(?![a-z])", lower)
+    ]
+
+
+def _plural(word: str) -> str:
+    """The plural ending a word may take: "peanut" -> "peanuts", "tomato" -> "tomatoes", "cod" not "codes"."""
+    return "(?:es)?" if re.search(r"(s|x|z|ch|sh|o)$", word.lower()) else "s?"
 
 
 def _object_words(what: str) -> list[str]:

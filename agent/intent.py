@@ -22,6 +22,7 @@ class Social(StrEnum):
     HOW_ARE_YOU = "how_are_you"
     THANKS = "thanks"
     FAREWELL = "farewell"
+    WELL_WISH = "well_wish"
     WHO_ARE_YOU = "who_are_you"
     CAPABILITIES = "capabilities"
     ACKNOWLEDGEMENT = "acknowledgement"
@@ -55,9 +56,14 @@ _SOCIAL_PATTERNS: tuple[tuple[Social, re.Pattern[str]], ...] = tuple(
         ),
         (Social.THANKS, r"^(ok(ay)?[,!. ]+)?(thanks|thank you|thx|cheers|much appreciated|great,? thanks)\b"),
         (
+            Social.WELL_WISH,
+            r"^(ok(ay)?[,!. ]+)?(thanks[,!. ]+)?(have a (nice|good|great|lovely|wonderful) "
+            r"(day|evening|night|weekend|week|trip|time)|good night|enjoy your (day|evening|weekend))\b",
+        ),
+        (
             Social.FAREWELL,
-            r"^(ok(ay)?[,!. ]+)?(bye|goodbye|good night|see you|see ya|talk (to you )?(later|soon)|"
-            r"have a (nice|good|great|lovely) (day|evening|night|weekend)|i (have|need|got) to go)\b|\bbye[!. ]*$",
+            r"^(ok(ay)?[,!. ]+)?(bye|goodbye|see you|see ya|talk (to you )?(later|soon)|i (have|need|got) to go)\b"
+            r"|\bbye[!. ]*$",
         ),
         (
             Social.GREETING,
@@ -67,7 +73,7 @@ _SOCIAL_PATTERNS: tuple[tuple[Social, re.Pattern[str]], ...] = tuple(
         (
             Social.ACKNOWLEDGEMENT,
             r"^(ok(ay)?|cool|great|nice|sure|got it|alright|all right|fine|perfect|awesome|"
-            r"sounds good|i see)( cool| thanks| then)?[!,. ]*$",
+            r"sounds good|i see)([,!. ]+(cool|thanks|then|great|nice))?[!,. ]*$",
         ),
     )
 )

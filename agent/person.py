@@ -90,6 +90,13 @@ def join_clauses(clauses: list[str]) -> str:
 
 
 def _is_name_start(clause: str) -> bool:
-    """A clause that starts with a proper noun keeps its capital ("Mark and you broke up")."""
-    first = clause.split(" ", 1)[0]
-    return first[:1].isupper() and first.lower() not in {"you", "you're", "you've", "you'd", "you'll", "your"}
+    """A clause that starts with a name keeps its capital: "Mark and you broke up", "Emma's garden", "NASA ...".
+
+    A sentence always starts with a capital, so a first word counts as a name only when it looks like one:
+    joined to another subject, possessive, or all capitals.
+    """
+    words = clause.split(" ")
+    first = words[0]
+    if not first[:1].isupper():
+        return False
+    return first.endswith("'s") or (len(first) > 1 and first.isupper()) or (len(words) > 1 and words[1] == "and")

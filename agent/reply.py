@@ -21,7 +21,14 @@ from typing import Any
 
 import prompts
 from agent.answering import answering_memories
-from agent.constraints import constraints_from, stale_words, violations
+from agent.constraints import (
+    constraints_from,
+    is_food_need,
+    is_food_request,
+    is_need,
+    stale_words,
+    violations,
+)
 from agent.intent import _NAME, Ask, Social, Turn, read_turn
 from agent.llm.base import ChatModel, Message
 from agent.person import as_clause, as_sentence, join_clauses
@@ -34,16 +41,25 @@ from memory.records import MemoryKind, MemoryStatus
 ANSWER_KINDS = (MemoryKind.FACT, MemoryKind.PREFERENCE, MemoryKind.EVENT, MemoryKind.INTERACTION)
 PERSONAL_KINDS = (MemoryKind.FACT, MemoryKind.PREFERENCE, MemoryKind.EVENT)
 LEAD_SIMILARITY = 0.3  # a memory this close to a request is worth saying it was taken into account
+NEED_BONUS = 0.5  # a need (diet, budget, wheelchair, children) ranks before a merely close memory
+RETRY_TEMPERATURE = 0.8
+SUGGESTION_STOPS = ["\n\n", "\nPerson:", "\nRequest:", "\nSuggestion:"]
 MAX_LEAD_FACTS = 2
 MAX_DRAFT_SENTENCES = 3
 NON_ANSWER = re.compile(
     r"(don'?t|do not) (know|understand) what you mean|not sure what you mean|(can|could) you (please )?clarify|"
     r"as an ai|language model|i (can'?t|cannot|am unable to|'m unable to) (help|assist|answer)|i'?m sorry|"
-    r"i apologi[sz]e|^(user|assistant|system)\s*:",
+    r"i apologi[sz]e|^(user|assistant|system)\s*:|\bi (don'?t|do not) know\b|\bnot sure\b|tell me and i will|"
+    r"i'?ll remember|what'?s your pleasure",
     re.IGNORECASE,
 )
 _FIRST_PERSON_WORDS = frozenset({"i", "i'm", "i've", "i'd", "i'll", "my", "me", "mine", "we", "our"})
 _TOKEN = re.compile(r"[a-z0-9']+")
+_SELF_TALK = re.compile(
+    r"^(i (want|love|like|have|had|went|was|am a|am an|live|work)\b|i'm (a|an|going|from)\b|my\b|we\b)|\bfor me\b",
+    re.IGNORECASE,
+)
+_MARKER = re.compile(r"^(?:(?:[-*•]|\d+[.)]|[A-Ca-c]\))\s+|(?:suggestion|answer|assistant)\s*:\s*)+", re.I)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
 _WHAT_IS_MY = re.compile(
     r"\b(?:what(?:'s| is| are| was| were)|do you (?:know|remember)|which is|when is|where is)\s+"
@@ -66,7 +82,7 @@ class ReplyInputs:
 class GroundedReplier:
     """Writes replies whose facts about the user come from current memories only."""
 
-    def __init__(self, store: MemoryStore, model: ChatModel, *, max_draft_tokens: int = 80, draft_tries: int = 2):
+    def __init__(self, store: MemoryStore, model: ChatModel, *, max_draft_tokens: int = 60, draft_tries: int = 3):
         self.store = store
         self.model = model
         self.max_draft_tokens = max_draft_tokens
@@ -144,7 +160,7 @@ class GroundedReplier:
 
     def _picks(self, inputs: ReplyInputs, personal: list[Memory]) -> str:
         entries = _tool_entries(inputs.tool_log, "recommend")
-        leads = self._leads(inputs.message, personal)
+        leads = [as_clause(m.text) for m in self._relevant(inputs.message, personal)]
         heading = f"Since {join_clauses(leads)}, here are some picks:" if leads else "Here are some picks for you:"
         picks = picks_text(inputs.tool_log, heading)
         if picks:
@@ -154,27 +170,36 @@ class GroundedReplier:
             return f"I couldn't recommend anything right now: {errors[0]}."
         return "I couldn't find anything in the catalog that fits that request."
 
-    def _leads(self, request: str, personal: list[Memory]) -> list[str]:
-        """The memories most worth citing for a request: close ones, constraints first."""
-        if not personal:
+    def _relevant(self, request: str, personal: list[Memory]) -> list[Memory]:
+        """The memories a suggestion should follow and say it follows: needs first, then close ones.
+
+        A need (a diet, a budget, a wheelchair, children) counts for any request, a food one only for
+        requests about food or drink; anything else only when it is close to the request.
+        """
+        current = [m for m in personal if m.status is MemoryStatus.ACTIVE]
+        if not current:
             return []
-        vectors = self.store.embedder.encode([request, *(m.text for m in personal)])
+        vectors = self.store.embedder.encode([request, *(m.text for m in current)])
         similarity = vectors[1:] @ vectors[0]
-        constrained = {c.memory.id for c in constraints_from(personal)}
-        ranked = sorted(
-            ((float(s) + (0.1 if m.id in constrained else 0.0), m) for m, s in zip(personal, similarity, strict=True)),
-            key=lambda pair: pair[0],
-            reverse=True,
-        )
-        return [as_clause(m.text) for score, m in ranked[:MAX_LEAD_FACTS] if score >= LEAD_SIMILARITY]
+        food = is_food_request(request)
+        scored = []
+        for memory, score in zip(current, similarity, strict=True):
+            if is_need(memory) and (food or not is_food_need(memory)):
+                scored.append((float(score) + NEED_BONUS, memory))
+            elif score >= LEAD_SIMILARITY:
+                scored.append((float(score), memory))
+        scored.sort(key=lambda pair: pair[0], reverse=True)
+        return [memory for _, memory in scored[:MAX_LEAD_FACTS]]
 
     def _drafted(
         self, inputs: ReplyInputs, question: str, personal: list[Memory], *, is_request: bool, lead_space: bool
     ) -> Iterator[str]:
         """The model's answer, sentence by sentence, each checked before it is shown."""
-        leads = self._leads(question, personal) if is_request else []
-        if leads:
-            yield from _words(f"Since {join_clauses(leads)}, here's an idea:", lead_space=lead_space)
+        relevant = self._relevant(question, personal) if is_request else []
+        if relevant:
+            yield from _words(
+                f"Since {join_clauses([as_clause(m.text) for m in relevant])}, here's an idea:", lead_space=lead_space
+            )
             lead_space = True
         elif is_request:
             yield from _words("Here's an idea:", lead_space=lead_space)
@@ -184,10 +209,25 @@ class GroundedReplier:
         banned = [w for c in constraints_from(current) for w in c.banned]
         banned += stale_words([m for m in replaced if m.status is MemoryStatus.SUPERSEDED], current)
         user_texts = [m.text for m in personal] + [inputs.message]
-        messages = draft_messages(question, current, inputs.history)
+        if is_request:  # a pattern a base model continues well; an instruct model follows it too
+            facts = " ".join(as_sentence(m.text) for m in relevant) or "Nothing known yet."
+            prompt = prompts.render("reply_suggestion", facts=facts, request=question)
+
+            def draft(temperature: float) -> Iterator[str]:
+                return self.model.stream_text(
+                    prompt, max_tokens=self.max_draft_tokens, stop=SUGGESTION_STOPS, temperature=temperature
+                )
+        else:
+            messages = draft_messages(question, current, inputs.history)
+
+            def draft(temperature: float) -> Iterator[str]:
+                return self.model.stream(
+                    messages, max_tokens=self.max_draft_tokens, stop=["\n\n"], temperature=temperature
+                )
+
         shown = 0
         for attempt in range(self.draft_tries):
-            for sentence in self._sentences(messages, temperature=0.0 if attempt == 0 else 0.8):
+            for sentence in _sentences(draft(0.0 if attempt == 0 else RETRY_TEMPERATURE)):
                 if problem(sentence, banned, user_texts):
                     break
                 yield from _words(sentence, lead_space=lead_space)
@@ -199,23 +239,37 @@ class GroundedReplier:
                 return
         yield from _words(FALLBACK_REQUEST if is_request else FALLBACK_CHAT, lead_space=lead_space)
 
-    def _sentences(self, messages: list[Message], *, temperature: float) -> Iterator[str]:
-        """The model's draft split into sentences as they complete; a model failure ends the draft."""
-        buffer = ""
-        try:
-            for piece in self.model.stream(
-                messages, max_tokens=self.max_draft_tokens, stop=["\n\n"], temperature=temperature
-            ):
-                buffer += piece
-                parts = _SENTENCE_END.split(buffer)
-                for sentence in parts[:-1]:
-                    yield sentence.strip()
-                buffer = parts[-1]
-        except RapportError:
-            return
-        tail = buffer.strip()
-        if tail and tail[-1] in ".!?":  # a sentence cut off by the token limit is not shown
-            yield tail
+
+def _sentences(pieces: Iterator[str]) -> Iterator[str]:
+    """The sentences of a draft's first line with content, as they complete; a model failure ends the draft.
+
+    Lines that hold only a label or a list marker ("Suggestion:", "1.") are skipped.
+    """
+    buffer = ""
+    try:
+        for piece in pieces:
+            buffer += piece
+            lines = buffer.split("\n")
+            while len(lines) > 1 and not _clean(lines[0]):
+                lines.pop(0)  # an empty or label-only line: the content starts on the next one
+            buffer = "\n".join(lines)
+            first, line_done = lines[0], len(lines) > 1
+            parts = _SENTENCE_END.split(first)
+            for sentence in parts[:-1]:
+                yield _clean(sentence)
+            buffer = parts[-1]
+            if line_done:
+                break
+    except RapportError:
+        return
+    tail = _clean(buffer)
+    if tail and tail[-1] in ".!?":  # a sentence cut off by the token limit is not shown
+        yield tail
+
+
+def _clean(sentence: str) -> str:
+    """No list markers or labels a pattern-following model may put in front ("- ", "1. ", "Suggestion:")."""
+    return _MARKER.sub("", sentence.strip()).strip()
 
 
 def personal_memories(store: MemoryStore, user_id: str, *, include_superseded: bool = False) -> list[Memory]:
@@ -236,6 +290,7 @@ def social_line(moves: Sequence[Social], name: str | None, *, more: bool) -> str
         Social.HOW_ARE_YOU: "I'm doing well, thanks for asking!" + ("" if more else " How can I help you today?"),
         Social.THANKS: f"You're welcome{to}!" + ("" if more else " Happy to help."),
         Social.FAREWELL: f"Bye{to}, take care! I'll remember what you told me for next time.",
+        Social.WELL_WISH: f"Thank you, you too{to}! I'll be here whenever you need me.",
         Social.WHO_ARE_YOU: "I'm Rapport, your personal assistant. I remember what you tell me about yourself "
         "and use it to answer your questions and suggest things that fit you.",
         Social.CAPABILITIES: "I remember what you tell me about yourself, answer questions about it, and suggest "
@@ -337,6 +392,8 @@ def problem(sentence: str, banned: Sequence[str], user_texts: Sequence[str]) -> 
         return f"goes against what the user said ({', '.join(found)})"
     if echoes(sentence, user_texts):
         return "repeats the user's words as the assistant's"
+    if _SELF_TALK.search(sentence):
+        return "talks about the assistant as if it had a life"
     words = _TOKEN.findall(sentence.lower())
     if len(words) >= 8 and len(set(words)) < len(words) / 2:
         return "repeats itself"

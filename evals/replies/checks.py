@@ -45,8 +45,10 @@ _TOKEN = re.compile(r"[a-z0-9']+")
 
 
 def contains(text: str, phrase: str) -> bool:
-    """Case-insensitive, not inside a longer word ("cod" is not in "code")."""
-    return re.search(rf"(?<![a-z0-9]){re.escape(phrase.lower())}(?![a-z0-9])", text.lower()) is not None
+    """Case-insensitive, not inside a longer word ("cod" is not in "code"), plurals allowed ("peanut" in "peanuts")."""
+    plural = "(?:es)?" if re.search(r"(s|x|z|ch|sh|o)$", phrase.lower()) else "s?"
+    pattern = rf"(?<![a-z0-9]){re.escape(phrase.lower())}{plural}(?![a-z0-9])"
+    return re.search(pattern, text.lower().replace("’", "'")) is not None
 
 
 def first_person_echo(reply: str, said: Sequence[str]) -> str | None:

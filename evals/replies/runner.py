@@ -32,7 +32,7 @@ def model_settings(spec: str, base: Settings) -> Settings:
         return base
     if spec == "openai":
         return base.model_copy(update={"llm_provider": "openai"})
-    return base.model_copy(update={"llm_provider": "local", "llm_model_path": Path(spec).expanduser()})
+    return base.model_copy(update={"llm_provider": "local", "llm_model_path": spec})
 
 
 def run(
