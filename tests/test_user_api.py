@@ -254,3 +254,41 @@ def test_ui_opens_the_page_once_the_server_answers(assistant: Assistant) -> None
     assert opened == [f"{url}/"]
     assert not open_when_ready(url, opened.append, timeout_s=0.5)  # the server is gone: nothing opens
     assert opened == [f"{url}/"]
+
+
+@pytest.mark.slow
+def test_rapport_ui_serves_the_page_and_opens_the_browser(tmp_path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from tests.live_server import free_port
+
+    opened = tmp_path / "opened.txt"
+    recorder = tmp_path / "browser.py"  # stands in for a browser: $BROWSER is how people pick theirs
+    recorder.write_text(f"import sys, pathlib\npathlib.Path({str(opened)!r}).write_text(sys.argv[1])\n")
+    port = free_port()
+    env = {**os.environ, "RAPPORT_DATA_DIR": str(tmp_path / "data"), "BROWSER": f"{sys.executable} {recorder} %s"}
+    env.pop("RAPPORT_API_KEY", None)
+    ui = subprocess.Popen(
+        [sys.executable, "-m", "agent.cli", "ui", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 180
+        while not (opened.exists() and opened.read_text()):
+            assert ui.poll() is None and time.monotonic() < deadline, ui.stdout.read()
+            time.sleep(0.3)
+        url = opened.read_text()
+        assert url == f"http://127.0.0.1:{port}/"
+        page = httpx.get(url, timeout=30)
+        assert page.status_code == 200 and "<title>Rapport</title>" in page.text
+    finally:
+        ui.send_signal(signal.SIGINT)
+        output, _ = ui.communicate(timeout=60)
+    assert ui.returncode == 0, output
+    assert f"Opening http://127.0.0.1:{port}/ in your browser." in output
