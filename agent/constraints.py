@@ -322,7 +322,8 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z'-]+|\d+")
 _NEEDS = re.compile(
     r"\b(budget|money is tight|can't afford|cannot afford|broke\b|saving up|wheelchair|disabled|disability|"
     r"injur|bad (knee|back|hip)|crutches|blind|deaf|afraid of|scared of|anxious|phobia|hate|can't stand|"
-    r"don't like|dislike|kids?\b|children|toddler|baby|pregnant|allerg|intoleran|diet)",
+    r"don't like|dislike|(my|our|have|with|got) (\w+ )?(kids?|children|sons?|daughters?|toddlers?|baby|babies)\b|"
+    r"pregnant|allerg|intoleran|diet)",
     re.IGNORECASE,
 )
 _FOOD_REQUEST = re.compile(

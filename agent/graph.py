@@ -141,7 +141,6 @@ def build_graph(deps: AgentDeps, checkpointer: Any) -> Any:
             ReplyInputs(
                 user_id=state["user_id"],
                 message=state["message"],
-                recalled=[Memory.model_validate(m) for m in state.get("recalled", [])],
                 tool_log=state.get("tool_log", []),
                 history=state.get("history", [])[-deps.history_messages :],
             )

@@ -37,6 +37,7 @@ from memory import Memory, MemoryStore
 from memory.errors import RapportError
 from memory.extraction import decide
 from memory.records import MemoryKind, MemoryStatus
+from tools.personal_label import answer_line as label_answer
 
 ANSWER_KINDS = (MemoryKind.FACT, MemoryKind.PREFERENCE, MemoryKind.EVENT, MemoryKind.INTERACTION)
 PERSONAL_KINDS = (MemoryKind.FACT, MemoryKind.PREFERENCE, MemoryKind.EVENT)
@@ -56,7 +57,8 @@ NON_ANSWER = re.compile(
 _FIRST_PERSON_WORDS = frozenset({"i", "i'm", "i've", "i'd", "i'll", "my", "me", "mine", "we", "our"})
 _TOKEN = re.compile(r"[a-z0-9']+")
 _SELF_TALK = re.compile(
-    r"^(i (want|love|like|have|had|went|was|am a|am an|live|work)\b|i'm (a|an|going|from)\b|my\b|we\b)|\bfor me\b",
+    r"^(i (want|love|like|have|had|went|was|am a|am an|live|work|will)\b|i'm (a|an|going|from)\b|i'll\b|my\b|we\b)"
+    r"|\bfor me\b",
     re.IGNORECASE,
 )
 _MARKER = re.compile(r"^(?:(?:[-*•]|\d+[.)]|[A-Ca-c]\))\s+|(?:suggestion|answer|assistant)\s*:\s*)+", re.I)
@@ -74,7 +76,6 @@ class ReplyInputs:
 
     user_id: str
     message: str
-    recalled: Sequence[Memory]
     tool_log: Sequence[dict[str, Any]]
     history: Sequence[dict[str, str]]
 
@@ -111,7 +112,7 @@ class GroundedReplier:
         outcomes = _tool_outcomes(inputs.tool_log)
         if not outcomes:
             for candidate in turn.told:
-                if turn.name and _NAME.search(candidate.text) and len(candidate.text.split()) <= 4:
+                if turn.name and _is_introduction(candidate.text):
                     continue  # "I'm Alice" is greeted, not listed
                 outcome = decide(self.store, inputs.user_id, candidate, model=self.model)
                 replaced = outcome.memory.text if outcome.action in ("supersede", "update") and outcome.memory else ""
@@ -133,7 +134,9 @@ class GroundedReplier:
     def _answer(self, inputs: ReplyInputs, turn: Turn, personal: list[Memory], *, lead_space: bool) -> Iterator[str]:
         ask = turn.ask or Ask.CHAT
         question = turn.question or inputs.message
-        if ask is Ask.RECOMMEND and _tool_entries(inputs.tool_log, "recommend"):
+        if labelled := _tool_entries(inputs.tool_log, "personal_label"):  # a personalized classification
+            yield from _words(label_answer(labelled[-1]), lead_space=lead_space)
+        elif ask is Ask.RECOMMEND and _tool_entries(inputs.tool_log, "recommend"):
             yield from _words(self._picks(inputs, personal), lead_space=lead_space)
         elif ask is Ask.RECALL:
             yield from _words(self._recall(inputs.user_id, question), lead_space=lead_space)
@@ -306,10 +309,14 @@ def social_line(moves: Sequence[Social], name: str | None, *, more: bool) -> str
 
 
 def about_me(personal: Sequence[Memory]) -> str:
+    """Everything current, newest first, the user's name up front."""
     current = [m for m in personal if m.status is MemoryStatus.ACTIVE][:8]
     if not current:
         return "I don't know anything about you yet. Tell me a little about yourself and I'll remember it."
-    return "Here's what I know about you: " + "; ".join(as_clause(m.text) for m in current) + "."
+    name = known_name(current)
+    clauses = [as_clause(m.text) for m in current if not (name and _is_introduction(m.text))]
+    lead = f"You're {name}. " if name else ""
+    return f"{lead}Here's what I know about you: " + "; ".join(clauses) + "."
 
 
 def unknown_line(question: str) -> str:
@@ -321,9 +328,16 @@ def unknown_line(question: str) -> str:
 
 def known_name(personal: Sequence[Memory]) -> str | None:
     for memory in personal:
-        if memory.status is MemoryStatus.ACTIVE and len(memory.text.split()) <= 5 and (m := _NAME.search(memory.text)):
-            return m["name"]
+        if memory.status is MemoryStatus.ACTIVE and _is_introduction(memory.text):
+            match = _NAME.search(memory.text)
+            assert match is not None
+            return match["name"]
     return None
+
+
+def _is_introduction(text: str) -> bool:
+    """ "I'm Alice.", "My name is Samir": a short statement that only gives a name."""
+    return len(text.split()) <= 5 and _NAME.search(text) is not None
 
 
 def echoes(sentence: str, user_texts: Sequence[str]) -> bool:
