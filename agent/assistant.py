@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import tools.memory_tools  # noqa: F401  (registers the memory tools)
+import tools.personal_label  # noqa: F401  (registers the personal_label tool: cfrag for a chat)
 import tools.profile_vote  # noqa: F401  (registers the profile_vote tool)
 import tools.recommend_tools  # noqa: F401  (registers the catalog tools)
 from agent.backup import replay_restores

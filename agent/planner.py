@@ -10,6 +10,7 @@ from collections.abc import Collection
 
 from agent.intent import Ask, read_turn
 from agent.llm.base import ToolCall
+from tools.personal_label import classification_request
 
 RECOMMEND_K = 5
 
@@ -20,6 +21,8 @@ def plan(message: str, available: Collection[str]) -> list[ToolCall]:
     def call(name: str, **arguments: object) -> list[ToolCall]:
         return [ToolCall(id=f"plan-{name}", name=name, arguments=arguments)] if name in available else []
 
+    if item := classification_request(message):  # "which category would I give: ...": the user's own label
+        return call("personal_label", query=item)
     turn = read_turn(message)
     if turn.ask is Ask.FORGET:
         return call("forget_memory", query=turn.question)

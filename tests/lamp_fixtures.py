@@ -98,3 +98,40 @@ def write_split(folder: Path, task: str, split: str = "dev") -> Path:
     outputs = {"task": official_name(task), "golds": golds}
     (folder / f"{split}_outputs.json").write_text(json.dumps(outputs), encoding="utf-8")
     return folder
+
+
+NEWS_TOPICS = (
+    ("politics", ("senate vote on the budget bill", "the election campaign of the governor", "a new law in congress")),
+    ("sports", ("the football cup final", "a tennis player wins the open", "the coach of the basketball team")),
+    ("crime", ("police arrest a bank robber", "a murder trial in court", "a burglary downtown at night")),
+    ("entertainment", ("the film premiere with a famous actor", "a pop singer's new album", "a celebrity wedding")),
+    ("travel", ("cheap flights to island beaches", "a hotel review in the mountains", "the best cities to visit")),
+)
+
+
+def news_users(n: int) -> tuple[list[dict], list[dict]]:
+    """``n`` LaMP-2N questions, one user each, in the official format.
+
+    Each user writes about one topic (their three profile items), and most questions are about it
+    too; every fourth question is about another topic, so reading the input matters. Users of the
+    same topic are each other's collaborative neighbours.
+    """
+    questions, golds = [], []
+    for i in range(n):
+        label, texts = NEWS_TOPICS[i % len(NEWS_TOPICS)]
+        profile = [
+            {"id": f"{i}_{j}", "text": f"Report {i}.{j}: {texts[j]}", "category": label} for j in range(3)
+        ]
+        gold, gold_texts = NEWS_TOPICS[(i + 2) % len(NEWS_TOPICS)] if i % 4 == 3 else (label, texts)
+        article = f"Today: {gold_texts[(i // 5) % 3]}, story {i}"
+        questions.append({"id": str(100 + i), "input": NEWS_INPUT.format(article), "profile": profile})
+        golds.append({"id": str(100 + i), "output": gold})
+    return questions, golds
+
+
+def write_news_users(folder: Path, n: int, split: str = "dev") -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    questions, golds = news_users(n)
+    (folder / f"{split}_questions.json").write_text(json.dumps(questions), encoding="utf-8")
+    (folder / f"{split}_outputs.json").write_text(json.dumps({"task": "LaMP_2", "golds": golds}), encoding="utf-8")
+    return folder

@@ -7,16 +7,17 @@ import math
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from agent.cli import main
 from agent.llm.errors import ModelUnavailableError
 from evals.lamp.data import load_questions, load_split
+from evals.lamp.labels import best_label, combine
 from evals.lamp.metrics import classification_scores, rating_scores, rouge_scores
 from evals.lamp.prompting import build_prompt, distinguishing_prefix, label_options
 from evals.lamp.runner import parse_strategies, run
 from evals.lamp.tasks import MOVIE_LABELS, NEWS_LABELS, TASKS, extract_query, get_task
-from evals.lamp.vote import blend
 from memory import MemoryStore
 from memory.errors import InvalidInputError
 from tests.conftest import SHARED_DATA
@@ -133,7 +134,7 @@ def test_label_options_are_the_words_that_tell_labels_apart() -> None:
 
 
 def test_strategy_lists() -> None:
-    assert parse_strategies("all", TASKS["LaMP_2N"])[-2:] == ["vote", "blend"]
+    assert parse_strategies("all", TASKS["LaMP_2N"])[-3:] == ["vote", "blend", "cfrag"]
     assert parse_strategies("all", TASKS["LaMP_1"])[-1] == "vote"
     assert "vote" not in parse_strategies("all", TASKS["LaMP_4"])
     assert parse_strategies("bm25, dense,bm25", TASKS["LaMP_2N"]) == ["bm25", "dense"]
@@ -143,6 +144,8 @@ def test_strategy_lists() -> None:
         parse_strategies("vote", TASKS["LaMP_7"])
     with pytest.raises(InvalidInputError, match="blend needs a labelled task"):
         parse_strategies("blend", TASKS["LaMP_1"])
+    with pytest.raises(InvalidInputError, match="cfrag needs a labelled task"):
+        parse_strategies("cfrag", TASKS["LaMP_4"])
 
 
 def test_blend_lets_the_profile_overrule_a_biased_model_and_vice_versa() -> None:
@@ -150,9 +153,10 @@ def test_blend_lets_the_profile_overrule_a_biased_model_and_vice_versa() -> None
     labels = spec.labels
     biased = [math.log(0.5 if label == "women" else 0.5 / (len(labels) - 1)) for label in labels]
     votes_sports = [0.6 if label == "sports" else 0.4 / (len(labels) - 1) for label in labels]
-    assert blend(spec, biased, votes_sports) == "sports"  # a mild model bias loses to a clear profile
+    assert best_label(spec, combine(np.array(biased), votes_sports, 1.0)) == "sports"  # a mild bias loses
     sure = [math.log(0.97 if label == "politics" else 0.03 / (len(labels) - 1)) for label in labels]
-    assert blend(spec, sure, votes_sports) == "politics"  # a confident model wins over a weak vote
+    assert best_label(spec, combine(np.array(sure), votes_sports, 1.0)) == "politics"  # a confident model wins
+    assert best_label(spec, combine(np.array(biased), votes_sports, 0.0)) == "women"  # weight 0: the model alone
     assert math.isclose(sum(votes_sports), 1.0)
 
 
@@ -260,7 +264,7 @@ def test_pipeline_on_each_task(task: str, tmp_path: Path, lamp_store: MemoryStor
     spec = TASKS[task]
     expected = ["none", "random", "recency", "bm25", "dense", "hybrid", "summary"]
     expected += ["vote"] if spec.has_labels else []
-    expected += ["blend"] if spec.label_field is not None else []
+    expected += ["blend", "cfrag"] if spec.label_field is not None else []
     assert list(metrics["strategies"]) == expected
     keys = {"classification": {"accuracy", "f1"}, "rating": {"mae", "rmse"}, "generation": {"rouge1", "rougeL"}}
     questions, golds = build_questions(task)

@@ -15,8 +15,17 @@ def register(*, evals: argparse._SubParsersAction, **_: argparse._SubParsersActi
     lamp.add_argument(
         "--strategy",
         default="all",
-        help="none, random, recency, bm25, dense, hybrid, summary, vote; a comma list; or all (default)",
+        help="none, random, recency, bm25, dense, hybrid, summary, vote, blend, cfrag; a comma list; or all (default)",
     )
+    lamp.add_argument(
+        "--tune",
+        choices=["none", "half"],
+        default="none",
+        help="half: tune on a fixed half of this file (by id hash), report the other half and the full file; "
+        "none (default): use evals/lamp/tuned/<task>.json or --params",
+    )
+    lamp.add_argument("--params", type=Path, default=None, help="a tuned.json written by an earlier --tune half run")
+    lamp.add_argument("--ablation", action="store_true", help="add the ablation table (every scoring, each part)")
     lamp.add_argument("--summary", action="store_true", help="add the summary strategy to the chosen ones")
     lamp.add_argument("--k", type=int, default=4, help="profile items per prompt (default 4)")
     lamp.add_argument("--limit", type=int, default=None, help="only the first N questions")
@@ -47,6 +56,9 @@ def _eval_lamp(args: argparse.Namespace) -> int:
         out=args.out,
         limit=args.limit,
         model_name=args.model,
+        tune=args.tune,
+        params_path=args.params,
+        ablation=args.ablation,
     )
     return 0
 

@@ -20,8 +20,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-import numpy as np
-
 from agent.llm.base import ChatModel
 from agent.llm.errors import ModelUnavailableError
 
@@ -46,6 +44,9 @@ class DiskCache:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(str(path), check_same_thread=False)
+        # WAL: a commit per entry stays cheap, and a crashed process still loses at most the entry it was writing.
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("CREATE TABLE IF NOT EXISTS cache (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
         self._db.commit()
         self._lock = threading.Lock()
@@ -100,31 +101,44 @@ class Predictor(CachedModelCalls):
     def __init__(self, model: ChatModel, spec: TaskSpec, cache: DiskCache) -> None:
         super().__init__(model, spec, cache)
         self.options = label_options(spec) if spec.has_labels else []
+        self.full_options = [" " + label for label in spec.labels] if spec.has_labels else []
         self.can_score = True  # False after a chat-only endpoint refused to score: then generate
+        self._lengths: list[int] | None = None
 
     def predict(self, prompt: str) -> str:
+        """The answer: the likeliest label (labelled tasks) or the first generated line."""
         key = DiskCache.key("lamp-predict", self.model_name, self.spec.name, "|".join(self.options), prompt)
         return str(self.cached(key, lambda: self._answer(prompt)))
 
-    def label_logprobs(self, prompt: str) -> list[float]:
-        """Each label's log-probability after ``prompt``, normalised over the labels (cached like answers)."""
-        key = DiskCache.key("lamp-logprobs", self.model_name, self.spec.name, "|".join(self.options), prompt)
+    def option_scores(self, prompt: str, form: str = "prefix") -> list[float] | None:
+        """Each label's summed log-probability after ``prompt`` (``prefix``: its distinguishing words,
+        ``full``: the whole label), cached; None once the model has refused to score (answer by generation)."""
+        if not self.can_score:
+            return None
+        options = self.options if form == "prefix" else self.full_options
+        key = DiskCache.key("lamp-option-scores", self.model_name, self.spec.name, "|".join(options), prompt)
+        try:
+            scores = self.cached(key, lambda: [float(value) for value in self.model.score(prompt, options)])
+        except (NotImplementedError, ModelUnavailableError) as error:
+            log.warning("the model cannot score options (%s): answering by generation instead", error)
+            self.can_score = False
+            return None
+        return [float(value) for value in scores]
 
-        def compute() -> list[float]:
-            scores = np.asarray(self.model.score(prompt, self.options), dtype=float)
-            return (scores - np.logaddexp.reduce(scores)).tolist()
-
-        return [float(value) for value in self.cached(key, compute)]
+    def full_label_lengths(self) -> list[int]:
+        """Tokens per full label (the model's tokenizer when it has one, else words): for per-token means."""
+        if self._lengths is None:
+            tokenize = getattr(self.model, "tokenize", None)
+            if callable(tokenize):
+                self._lengths = [len(tokenize(option, bos=False)) for option in self.full_options]
+            else:
+                self._lengths = [len(option.split()) for option in self.full_options]
+        return self._lengths
 
     def _answer(self, prompt: str) -> str:
         if self.spec.has_labels:
-            if self.can_score:
-                try:
-                    scores = self.model.score(prompt, self.options)
-                except (NotImplementedError, ModelUnavailableError) as error:
-                    log.warning("the model cannot score options (%s): answering by generation instead", error)
-                    self.can_score = False
-            if not self.can_score:
+            scores = self.option_scores(prompt)
+            if scores is None:
                 return self.model.generate(prompt, max_tokens=8, stop=["\n"]).strip()
             best = max(range(len(scores)), key=scores.__getitem__)
             return self.spec.labels[best]

@@ -56,14 +56,25 @@ def markdown(metrics: dict) -> str:
     ]
     for strategy, scores in metrics["strategies"].items():
         lines.append(f"| {strategy} | " + " | ".join(f"{scores[c]:.3f}" for c in columns) + " |")
+    lines += _subsets(metrics, columns)
     lines += [
         "",
-        f"Time: {timing['wall_s']} s in all ({timing['setup_s']} s loading the embedder and embedding the "
-        f"profiles), then {timing['s_per_example']} s per question, "
+        f"Tuned on: {metrics.get('tuned_on', 'nothing')}.",
+        "",
+        f"Time: {timing['wall_s']} s in all ({timing['setup_s']} s loading the embedder, embedding the "
+        f"profiles and tuning the retriever), then {timing['s_per_example']} s per question, "
         f"{timing['s_per_example_per_strategy']} s per question and strategy; the model took "
         f"{100 * timing['model_share']:.0f}% of it ({timing['model_calls']} model calls, "
-        f"{timing['cache_hits']} answers from the cache).",
+        f"{timing['cache_hits']} answers from the cache: cached answers cost almost nothing, so compare "
+        "seconds only between runs that started with an empty cache).",
+        "",
+        "| strategy | s/question | model s/question |",
+        "|---|---:|---:|",
     ]
+    for strategy, seconds in timing.get("s_per_question", {}).items():
+        model_s = timing["per_strategy_model_s"][strategy] / metrics["n"]
+        lines.append(f"| {strategy} | {seconds:.3f} | {model_s:.3f} |")
+    lines += _ablation(metrics)
     published_task = PUBLISHED_FOR.get(metrics["task"], metrics["task"])
     published = PUBLISHED.get(published_task)
     if published:
@@ -81,6 +92,33 @@ def markdown(metrics: dict) -> str:
         for method, scores in published.items():
             lines.append(f"| {method} | " + " | ".join(f"{scores[c]:.3f}" if c in scores else "" for c in shown) + " |")
     return "\n".join(lines) + "\n"
+
+
+def _subsets(metrics: dict, columns: list[str]) -> list[str]:
+    """Scores on the held-out and tuning halves, when the run tuned on one of them."""
+    subsets = metrics.get("subsets") or {}
+    if not subsets:
+        return []
+    names = list(subsets)
+    header = [f"{name} {column} (n={subsets[name]['n']})" for name in names for column in columns]
+    lines = ["", "By half (tuning used only the `tune` half; `held` is the honest number):", "",
+             "| strategy | " + " | ".join(header) + " |", "|---|" + "---:|" * len(header)]  # fmt: skip
+    for strategy in metrics["strategies"]:
+        values = [subsets[name]["strategies"][strategy][column] for name in names for column in columns]
+        lines.append(f"| {strategy} | " + " | ".join(f"{v:.3f}" for v in values) + " |")
+    return lines
+
+
+def _ablation(metrics: dict) -> list[str]:
+    rows = metrics.get("ablation") or []
+    if not rows:
+        return []
+    sets = [key for key in rows[0] if key not in ("method", "change")]
+    lines = ["", "## Ablation (one change at a time, from the same cached model scores)", "",
+             "| method | change | " + " | ".join(sets) + " |", "|---|---|" + "---:|" * len(sets)]  # fmt: skip
+    for row in rows:
+        lines.append(f"| {row['method']} | {row['change']} | " + " | ".join(f"{row[s]:.3f}" for s in sets) + " |")
+    return lines
 
 
 def plot(metrics: dict, path: Path) -> None:

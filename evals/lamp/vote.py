@@ -7,8 +7,6 @@ reference gets the summed similarity of the k profile papers closest to it, and 
 
 from __future__ import annotations
 
-import math
-
 from tools.profile_vote import label_scores, weighted_vote
 
 from .retrieval import ProfileIndex
@@ -40,13 +38,3 @@ def vote_shares(spec: TaskSpec, index: ProfileIndex) -> list[float]:
     whole = sum(raw) or 1.0
     smoothed = [(1 - VOTE_SMOOTHING) * value / whole + VOTE_SMOOTHING / len(raw) for value in raw]
     return smoothed
-
-
-def blend(spec: TaskSpec, logprobs: list[float], shares: list[float]) -> str:
-    """The label best under both the model (reading the retrieved items) and the user's own past labels.
-
-    A product of the two distributions: the model's label bias is checked by the profile's labels, and
-    the vote's blind spots (a topic the user labelled once) by the model's reading of the input.
-    """
-    combined = [logprob + math.log(share) for logprob, share in zip(logprobs, shares, strict=True)]
-    return spec.labels[max(range(len(combined)), key=combined.__getitem__)]
