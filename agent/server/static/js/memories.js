@@ -70,7 +70,7 @@ function memoryCard(memory) {
   const actions = h(
     "div",
     { class: "actions" },
-    replaced
+    replaced || memory.kind === "interaction" // an interaction's text is written from the catalog item
       ? null
       : h("button", {
           type: "button",
