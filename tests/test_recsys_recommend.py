@@ -127,7 +127,7 @@ def test_cold_start_is_popular_and_diverse_and_a_query_alone_works(world) -> Non
         recommender.recommend("nobody-yet", k=4, known_user=True)
     picks = recommender.recommend("nobody-yet", query="cute animated cartoon for children", k=3)
     assert all(theme_of(p.item.id) == "kids" for p in picks)
-    assert "cute animated cartoon" in picks[0].reason
+    assert "for kids: children" in picks[0].reason and "animation" in picks[0].facets  # the request's facets
 
 
 def test_query_negation_pushes_away(world) -> None:

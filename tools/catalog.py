@@ -86,21 +86,26 @@ class CatalogIndex:
 
 def embed_items(items: Sequence[Item], embedder: Embedder, cache: Path | None = None) -> np.ndarray:
     """Item vectors, with an on-disk cache keyed by the hash of each text (item texts are immutable)."""
-    keys = [hashlib.sha1(item.text.encode("utf-8")).hexdigest() for item in items]
+    return embed_texts([item.text for item in items], embedder, cache)
+
+
+def embed_texts(texts: Sequence[str], embedder: Embedder, cache: Path | None = None) -> np.ndarray:
+    """Vectors of ``texts`` (each distinct text encoded once), cached on disk by the hash of the text."""
+    keys = [hashlib.sha1(text.encode("utf-8")).hexdigest() for text in texts]
     known: dict[str, np.ndarray] = {}
     if cache is not None and cache.is_file():
         with np.load(cache) as stored:
             known = dict(zip(stored["keys"].tolist(), stored["vectors"], strict=True))
-    missing = [i for i, key in enumerate(keys) if key not in known]
+    missing = list({key: i for i, key in enumerate(keys) if key not in known}.values())
     if missing:
-        vectors = embedder.encode([items[i].text for i in missing])
+        vectors = embedder.encode([texts[i] for i in missing])
         known.update({keys[i]: vector for i, vector in zip(missing, vectors, strict=True)})
         if cache is not None:
             cache.parent.mkdir(parents=True, exist_ok=True)
             temporary = cache.with_name(cache.name + ".tmp.npz")
             np.savez(temporary, keys=np.array(list(known)), vectors=np.stack(list(known.values())))
             temporary.replace(cache)
-    if not items:
+    if not texts:
         return np.empty((0, embedder.dimension), dtype=np.float32)
     return np.stack([known[key] for key in keys]).astype(np.float32)
 

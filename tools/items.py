@@ -63,6 +63,23 @@ def item_text(title: str, genres: list[str], tags: list[str], description: str |
     return ". ".join(parts)
 
 
+def meaning_text(item: Item) -> str:
+    """What an item is about, without its title: genres, tags and description.
+
+    Requests are matched on this, so "a scary movie" finds horror films rather than "Scary Movie 3";
+    a title counts only when the request names one (``tools.request_parser``). Empty when the item has
+    nothing but a title.
+    """
+    parts = []
+    if item.genres:
+        parts.append("Genres: " + ", ".join(item.genres))
+    if item.tags:
+        parts.append("Tags: " + ", ".join(item.tags))
+    if item.description:
+        parts.append(item.description.strip())
+    return ". ".join(parts)
+
+
 def make_item(
     item_id: str,
     title: str,
@@ -117,7 +134,7 @@ def load_movielens_items(folder: Path) -> LoadReport:
     """Items of a MovieLens folder: movies.csv (required), tags aggregated from tags.csv and links when present.
 
     Works for any release in the ml-latest CSV layout: genre names and id ranges are read, not assumed.
-    ``ratings.csv`` adds each item's rating count as the ``popularity`` attribute.
+    ``ratings.csv`` adds each item's rating count (``popularity``) and mean rating (``rating_mean``).
     """
     folder = Path(folder)
     movies_path = folder / "movies.csv"
@@ -128,7 +145,7 @@ def load_movielens_items(folder: Path) -> LoadReport:
     rows, malformed = read_csv_rows(movies_path, {"movieId", "title", "genres"})
     tags = _movielens_tags(folder / "tags.csv")
     links = _movielens_links(folder / "links.csv")
-    popularity = _movielens_popularity(folder / "ratings.csv")
+    popularity, rating_means = _movielens_ratings(folder / "ratings.csv")
     skipped: Counter[str] = Counter()
     if malformed:
         skipped["malformed rows"] = malformed
@@ -142,6 +159,8 @@ def load_movielens_items(folder: Path) -> LoadReport:
             skipped["duplicate ids"] += 1
             continue
         attributes: dict[str, Any] = {"popularity": popularity.get(item_id, 0), **links.get(item_id, {})}
+        if item_id in rating_means:
+            attributes["rating_mean"] = rating_means[item_id]
         genres = [g.strip() for g in row["genres"].split("|")]
         items[item_id] = make_item(item_id, title, genres=genres, tags=tags.get(item_id), attributes=attributes)
     if not items:
@@ -172,11 +191,22 @@ def _movielens_links(path: Path) -> dict[str, dict[str, str]]:
     }
 
 
-def _movielens_popularity(path: Path) -> Counter[str]:
+def _movielens_ratings(path: Path) -> tuple[Counter[str], dict[str, float]]:
+    """Each item's rating count and mean rating (rounded to 3 places)."""
     if not path.is_file():
-        return Counter()
+        return Counter(), {}
     rows, _ = read_csv_rows(path, {"userId", "movieId"})
-    return Counter(row["movieId"].strip() for row in rows)
+    counts: Counter[str] = Counter()
+    sums: dict[str, float] = defaultdict(float)
+    for row in rows:
+        item = row["movieId"].strip()
+        counts[item] += 1
+        try:
+            sums[item] += float(row.get("rating", ""))
+        except ValueError:
+            sums[item] = float("nan")  # a bad rating: no mean for this item
+    means = {item: round(total / counts[item], 3) for item, total in sums.items() if total == total}
+    return counts, means
 
 
 def load_item_file(path: Path) -> LoadReport:

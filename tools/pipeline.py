@@ -12,7 +12,7 @@ picked on that same data (no separate validation split), so read them as sensibl
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from pydantic import BaseModel, Field
@@ -47,6 +47,7 @@ class Signals:
     content: np.ndarray
     popularity: np.ndarray
     query: np.ndarray | None
+    extra: dict[str, tuple[np.ndarray, float]] = field(default_factory=dict)  # (signal, weight), e.g. a request's
 
 
 def history_profile(
@@ -105,6 +106,8 @@ def blended_scores(signals: Signals, config: RankingConfig, mask: np.ndarray | N
     if signals.query is not None:
         parts["query"] = signals.query
         weights["query"] = config.query_weight
+    for name, (values, weight) in signals.extra.items():
+        parts[name], weights[name] = values, weight
     return blend(parts, weights, mask)
 
 
@@ -118,19 +121,25 @@ def rank_items(
     popularity: np.ndarray | None = None,
     query_vector: np.ndarray | None = None,
     filters: Filters | None = None,
+    allowed: np.ndarray | None = None,
+    extra: dict[str, tuple[np.ndarray, float]] | None = None,
 ) -> tuple[list[int], np.ndarray, Signals]:
     """The ``k`` positions to recommend (best first), every item's blended score, and the signals.
 
-    Items in the user's history are never returned unless ``filters.include_seen``.
+    Items in the user's history are never returned unless ``filters.include_seen``. ``allowed`` and
+    ``extra`` (signal, weight) come from a request's facets (``tools.request_ranking``).
     """
     config = config or RankingConfig()
     signals = item_signals(index, profile, config, knn=knn, popularity=popularity, query_vector=query_vector)
+    signals.extra = dict(extra or {})
     mask = filter_mask(index, filters, profile.positions)
+    if allowed is not None:
+        mask &= allowed
     scores = blended_scores(signals, config, mask)
     if profile.has_preferences:  # "I hate romance" must outweigh having liked a few romances
         scores = scores - config.avoid_weight * avoidance(index.embeddings, profile)
     candidates = top_positions(scores, mask, max(k, config.candidates))
-    cold = not profile.has_history and not profile.has_preferences and query_vector is None
+    cold = not profile.has_history and not profile.has_preferences and query_vector is None and not extra
     diversity = config.cold_start_diversity if cold else config.diversity
     chosen = mmr(candidates.tolist(), scores[candidates], index.embeddings, k, diversity=diversity)
     return chosen, scores, signals

@@ -2,19 +2,19 @@
 
 It reads the user's interactions (memories of kind ``interaction``) and stated preferences (kind
 ``preference``) from the memory store, builds a ``UserProfile`` and ranks the catalog with
-``tools.pipeline.rank_items``, the same function the MovieLens evaluation scores.
+``tools.pipeline.rank_items``, the same function the MovieLens evaluation scores. A request in words
+("something light, nothing violent") is read into facets first (``tools.request_parser``, or the
+facets a tool-calling model filled) and ranked by ``tools.request_ranking.rank_request``.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
 from memory import Memory, MemoryKind, MemoryStore
 from memory.errors import InvalidInputError, NotFoundError
@@ -23,8 +23,11 @@ from memory.records import check_user_id
 from .catalog import Catalog, CatalogIndex
 from .interactions import Interaction, user_interactions
 from .items import Item
-from .pipeline import RankingConfig, Signals, history_profile, rank_items
+from .pipeline import RankingConfig, history_profile, rank_items
 from .ranking import UserProfile
+from .request_facets import RequestFacets
+from .request_parser import parse_request
+from .request_ranking import MEANING_FILE, RequestConfig, RequestContext, RequestPlan, rank_request, request_context
 from .rerank import llm_rerank
 from .retrieval import Filters, ItemKNN, parse_filters
 
@@ -36,24 +39,6 @@ NEGATIVE_CUES = re.compile(
     r"\b(don'?t|do not|doesn'?t|never|no|not|nothing|hate[sd]?|dislike[sd]?|avoid|can'?t stand|tired of|too)\b",
     re.IGNORECASE,
 )
-# Words that only say "I want a recommendation": a clause of nothing else carries no taste to match.
-REQUEST_FILLER = re.compile(
-    r"\b(can|could|would|you|me|us|please|recommend\w*|suggest\w*|give|show|find|some|something|anything|"
-    r"a|an|the|good|nice|great|new|movies?|films?|shows?|books?|items?|to|watch|see|read|for|tonight|today|"
-    r"this|weekend|evening|now|what|should|i|we|any|ideas?|like)\b",
-    re.IGNORECASE,
-)
-# Everyday words for genres, so "nothing scary" can exclude Horror; only genres the catalog has are used.
-GENRE_WORDS = {
-    "horror": ("scary", "creepy", "gory", "frightening", "horror", "spooky"),
-    "war": ("violent", "violence", "war"),
-    "crime": ("violent", "violence", "crime", "gangster"),
-    "romance": ("romantic", "romance", "love stor", "romcom"),
-    "animation": ("cartoon", "animated", "animation"),
-    "documentary": ("documentary", "documentaries"),
-    "musical": ("musical",),
-}
-QUERY_CLAUSES = re.compile(r"[,;.!?]|\bbut\b", re.IGNORECASE)
 PREFERENCE_MATCH = 0.35  # cosine above which a stated preference is cited as a reason
 ITEMKNN_FILE = "itemknn.npz"
 
@@ -65,6 +50,7 @@ class Recommendation(BaseModel):
     score: float
     reason: str
     evidence: list[str] = Field(default_factory=list, description="Texts of the memories the reason cites.")
+    facets: list[str] = Field(default_factory=list, description="How the item fits the request, facet by facet.")
 
 
 def preference_sign(text: str) -> float:
@@ -72,26 +58,15 @@ def preference_sign(text: str) -> float:
     return -1.0 if NEGATIVE_CUES.search(text) else 1.0
 
 
-def unwanted_genres(query: str, known: Sequence[str]) -> set[str]:
-    """Catalog genres named in the negative parts of a query ("no horror", "nothing too violent")."""
-    clauses = [c for c in QUERY_CLAUSES.split(query) if c and preference_sign(c) < 0]
-    text = " ".join(clauses).casefold()
-    found = set()
-    for genre in known:
-        words = (genre.casefold(), *GENRE_WORDS.get(genre.casefold(), ()))
-        if any(word in text for word in words):
-            found.add(genre)
-    return found
-
-
-def with_dislikes(profile: UserProfile, vectors: np.ndarray) -> UserProfile:
-    """The profile plus extra things the user does not want."""
-    known = profile.preference_vectors if profile.has_preferences else np.empty((0, vectors.shape[1]), np.float32)
-    return replace(
-        profile,
-        preference_vectors=np.vstack([known, vectors]).astype(np.float32),
-        preference_signs=np.concatenate([profile.preference_signs, -np.ones(len(vectors))]),
-    )
+def _facets(facets: RequestFacets | dict[str, Any]) -> RequestFacets:
+    if isinstance(facets, RequestFacets):
+        return facets
+    try:
+        return RequestFacets.model_validate(dict(facets))
+    except ValidationError as error:
+        first = error.errors()[0]
+        field = ".".join(str(part) for part in first["loc"])
+        raise InvalidInputError(f"facets.{field}" if field else "facets", first["msg"]) from None
 
 
 def default_knn_path(settings: Settings | None = None) -> Path:
@@ -113,13 +88,16 @@ class Recommender:
         knn_path: Path | None = None,
         chat_model: Any = None,
         config: RankingConfig | None = None,
+        request_config: RequestConfig | None = None,
     ) -> None:
         self.store = store
         self.catalog = catalog
         self.chat_model = chat_model
         self.config = config or RankingConfig()
+        self.request_config = request_config or RequestConfig()
         self._knn = knn
         self._knn_path = knn_path
+        self._requests: RequestContext | None = None
 
     @property
     def index(self) -> CatalogIndex:
@@ -131,6 +109,21 @@ class Recommender:
         if self._knn is None:
             self._knn = ItemKNN.load(self._knn_path or default_knn_path(), self.index.ids)
         return self._knn
+
+    def requests(self) -> RequestContext:
+        """The catalog's request vocabulary, meaning vectors and quality prior (built once per catalog)."""
+        index = self.index
+        if self._requests is None or self._requests.index is not index:
+            cache = (self._knn_path or default_knn_path()).with_name(MEANING_FILE)
+            self._requests = request_context(index, self.store.embedder, cache=cache)
+        return self._requests
+
+    def read_request(self, query: str | None, facets: RequestFacets | dict[str, Any] | None = None) -> RequestFacets:
+        """The request's facets: the parser's reading of ``query``, with any facets given (by a model) on top."""
+        parsed = parse_request(query, self.requests().vocabulary) if query else RequestFacets()
+        if facets is None:
+            return parsed
+        return parsed.merged(_facets(facets))
 
     def profile(self, user_id: str) -> tuple[UserProfile, list[Interaction], list[Memory], list[Memory]]:
         """The user's profile, interactions (oldest first), interaction memories and active preference memories."""
@@ -155,10 +148,13 @@ class Recommender:
         filters: Filters | dict[str, Any] | None = None,
         include_rated: bool = False,
         known_user: bool = False,
+        facets: RequestFacets | dict[str, Any] | None = None,
     ) -> list[Recommendation]:
         """The ``k`` best items for the user, never one they already rated unless ``include_rated``.
 
-        ``known_user`` makes a user with no memories at all an error instead of a cold start.
+        ``query`` is the request in words; ``facets`` what a tool-calling model read from it (either
+        may be left out). ``known_user`` makes a user with no memories at all an error instead of a
+        cold start.
         """
         user_id = check_user_id(user_id)
         if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= MAX_K:
@@ -172,38 +168,28 @@ class Recommender:
             raise NotFoundError("user_id", user_id)
         index = self.index
         profile, history, memories, preferences = self.profile(user_id)
-        query_vector, unwanted = self._split_query(query) if query else (None, None)
-        if unwanted is not None:  # "nothing scary" counts like a stated dislike, for this request only
-            profile = with_dislikes(profile, unwanted)
-            named = unwanted_genres(query, index.genres())
-            if named:
-                filters = filters.model_copy(
-                    update={"exclude_genres": sorted({*(filters.exclude_genres or []), *named})}
-                )
-        chosen, scores, signals = rank_items(
-            index, profile, k, config=self.config, knn=self.knn, query_vector=query_vector, filters=filters
-        )
+        plan: RequestPlan | None = None
+        if query is not None or facets is not None:
+            request = self.read_request(query, facets)
+            chosen, scores, signals, plan = rank_request(
+                self.requests(), profile, request, k, embedder=self.store.embedder, knn=self.knn,
+                config=self.config, request_config=self.request_config, filters=filters,
+            )  # fmt: skip
+        else:
+            chosen, scores, signals = rank_items(index, profile, k, config=self.config, knn=self.knn, filters=filters)
         if self.chat_model is not None and getattr(self.chat_model, "supports_tools", False):
             lines = [m.text for m in preferences] + [m.text for m in memories[:20]]
             order = llm_rerank(self.chat_model, [index.items[p] for p in chosen], profile=lines, query=query)
             chosen = [chosen[i] for i in order]
         by_item = {str(m.metadata.get("item_id")): m for m in reversed(memories)}  # newest memory per item
-        return [
-            self._explain(position, float(scores[position]), profile, history, by_item, preferences, signals, query)
+        picks = [
+            self._explain(position, float(scores[position]), profile, history, by_item, preferences, plan)
             for position in chosen
         ]
+        if plan is not None and plan.notes and picks:  # say once what could not be honoured
+            picks[0].reason += " (" + "; ".join(plan.notes) + ")"
+        return picks
 
-    def _split_query(self, query: str) -> tuple[np.ndarray | None, np.ndarray | None]:
-        """The wanted parts of a query as one vector to pull towards, the unwanted ones ("nothing too violent")."""
-        clauses = [c.strip() for c in QUERY_CLAUSES.split(query) if c and c.strip()] or [query]
-        clauses = [c for c in clauses if re.search(r"\w{3,}", REQUEST_FILLER.sub(" ", c))]
-        if not clauses:
-            return None, None
-        signs = np.array([preference_sign(c) for c in clauses])
-        vectors = self.store.embedder.encode(clauses)
-        wanted = vectors[signs > 0].mean(axis=0) if (signs > 0).any() else None
-        unwanted = vectors[signs < 0] if (signs < 0).any() else None
-        return wanted, unwanted
 
     def _explain(
         self,
@@ -213,14 +199,19 @@ class Recommender:
         history: list[Interaction],
         memory_of_item: dict[str, Memory],
         preferences: list[Memory],
-        signals: Signals,
-        query: str | None,
+        plan: RequestPlan | None,
     ) -> Recommendation:
-        """Cite the liked items closest to this one and the stated preferences it matches."""
+        """How it fits the request (facet by facet, and how well rated it is), then the liked items closest
+        to it and the stated preferences it matches."""
         index = self.index
         item = index.items[position]
-        parts: list[str] = []
+        facets = plan.reasons(position) if plan is not None else []
+        parts: list[str] = list(facets)
         evidence: list[str] = []
+        if plan is not None:
+            rated = self._rating_text(position)
+            if rated:
+                parts.append(rated)
         liked = [n for n, value in enumerate(profile.polarity) if value > 0]
         if liked:
             closeness = self._closeness(position, profile.positions[liked])
@@ -237,13 +228,18 @@ class Recommender:
                     parts.append(f"it fits what you told me: “{preferences[n].text}”")
                     evidence.append(preferences[n].text)
                     break
-        if query is not None and signals.query is not None:
-            parts.append(f"it matches “{query}”")
         if not parts:
             count = int(self.knn.counts[position]) if self.knn is not None else int(index.popularity[position])
             parts.append(f"it is popular with other users ({count} interactions); I don't know your taste yet")
         reason = parts[0][0].upper() + parts[0][1:] + "".join(f"; {p}" for p in parts[1:]) + "."
-        return Recommendation(item=item, score=round(score, 4), reason=reason, evidence=evidence)
+        return Recommendation(item=item, score=round(score, 4), reason=reason, evidence=evidence, facets=facets)
+
+    def _rating_text(self, position: int) -> str | None:
+        context = self.requests()
+        mean, count = context.rating_means[position], int(context.rating_counts[position])
+        if not np.isfinite(mean) or count < 1:
+            return None
+        return f"rated {mean:.1f}/5 by {count} {'person' if count == 1 else 'people'}"
 
     def _closeness(self, position: int, liked_positions: np.ndarray) -> np.ndarray:
         """How related each liked item is to the recommended one: co-occurrence, else text similarity."""

@@ -14,16 +14,14 @@ from memory.errors import RapportError
 from .context import ToolContext
 from .interactions import Interaction, record_interactions
 from .registry import tool
-from .retrieval import Filters
+from .request_facets import FacetFields, RequestFacets
 
 
-class RecommendArgs(BaseModel):
+class RecommendArgs(FacetFields):
+    """The request in the user's words, and the facets you read from it (leave out what it does not say)."""
+
     query: str | None = Field(default=None, description="What the user asks for, in their words, if anything.")
     k: int = Field(default=5, ge=1, le=20)
-    genres: list[str] | None = Field(default=None, description="Only items with any of these genres.")
-    exclude_genres: list[str] | None = Field(default=None, description="Never items with these genres.")
-    year_min: int | None = None
-    year_max: int | None = None
     include_rated: bool = Field(default=False, description="Allow items the user already rated.")
 
 
@@ -46,16 +44,16 @@ def _recommender(context: ToolContext) -> Any:
 
 @tool("recommend", "Recommend catalog items for the user, with reasons from their own memories.", RecommendArgs)
 def recommend(context: ToolContext, args: RecommendArgs) -> list[dict[str, Any]]:
-    filters = Filters(
-        genres=args.genres, exclude_genres=args.exclude_genres, year_min=args.year_min, year_max=args.year_max
-    )
+    given = args.model_fields_set & set(FacetFields.model_fields)
+    facets = RequestFacets(**{name: getattr(args, name) for name in given}) if given else None
     picks = _recommender(context).recommend(
-        context.user_id, query=args.query, k=args.k, filters=filters, include_rated=args.include_rated
+        context.user_id, query=args.query, k=args.k, facets=facets, include_rated=args.include_rated
     )
     return [
-        {"item_id": r.item.id, "title": r.item.title, "genres": r.item.genres, "reason": r.reason, "score": r.score}
+        {"item_id": r.item.id, "title": r.item.title, "genres": r.item.genres, "reason": r.reason, "score": r.score,
+         "facets": r.facets}
         for r in picks
-    ]
+    ]  # fmt: skip
 
 
 @tool("search_catalog", "Find catalog items by title or description.", SearchCatalogArgs)

@@ -17,6 +17,7 @@ from . import (
     memory_commands,
     model_commands,
     recsys_commands,
+    request_commands,
     serve_commands,
     ui_commands,
 )
@@ -33,6 +34,7 @@ COMMAND_GROUPS = (
     model_commands,
     locomo_commands,
     lamp_commands,
+    request_commands,
     bench_commands,
 )
 
