@@ -313,3 +313,31 @@ def test_a_classification_asked_in_chat_uses_the_tool(tmp_path: Path, embedder) 
     assert [call["name"] for call in reply.tool_calls] == ["personal_label"]
     assert reply.tool_calls[0]["result"]["label"] == "sports"
     assert reply.text.startswith('You would most likely label it "sports"') and "similar users" in reply.text
+
+
+# -- the embedded model (slow) ---------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_local_model_cfrag_on_real_lamp_2n_questions(tmp_path: Path, local_model, lamp_store) -> None:
+    from tests.conftest import SHARED_DATA
+
+    folder = SHARED_DATA / "lamp" / "LaMP_2N"
+    if not folder.is_dir():
+        pytest.skip("shared LaMP_2N data not present")
+    metrics = run(task="LaMP_2N", data=folder, split="dev", strategies="hybrid,cfrag", k=3, limit=4,
+                  out=tmp_path / "out", model=local_model, store=lamp_store, progress=False)  # fmt: skip
+    assert "tuning half" in metrics["tuned_on"]  # the shipped parameters, tuned on the dev file's tuning half
+    assert metrics["strategies"]["cfrag"]["accuracy"] >= 0.5  # the first questions are easy politics ones
+    preds = json.loads((tmp_path / "out" / "preds_cfrag.json").read_text())
+    assert all(p["output"] in NEWS.labels for p in preds["golds"])
+    assert metrics["timing"]["s_per_question"]["cfrag"] > 0
+
+
+@pytest.mark.slow
+def test_personal_label_with_the_local_model(local_model, lamp_store) -> None:
+    _labelled_store(lamp_store)
+    context = ToolContext(user_id="alice", store=lamp_store, model=local_model)
+    result = TOOLS["personal_label"].call(context, {"query": "The football cup final ends in a shoot-out"})
+    assert result["used_model"] is True and result["label"] == "sports"
+    assert abs(sum(result["scores"].values()) - 1.0) < 0.01

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 
 def register(*, benches: argparse._SubParsersAction, **_: argparse._SubParsersAction) -> None:
@@ -28,6 +29,14 @@ def register(*, benches: argparse._SubParsersAction, **_: argparse._SubParsersAc
     model.add_argument("--repeats", type=int, default=3, help="repeats per measurement; medians are reported")
     model.set_defaults(handler=_bench_model)
 
+    lamp = benches.add_parser("lamp", help="seconds per question of LaMP strategies beside hybrid, cold cache")
+    lamp.add_argument("--data", type=Path, default=Path("../shared/data/lamp/LaMP_2N"), help="a LaMP split folder")
+    lamp.add_argument("--task", default="LaMP_2N")
+    lamp.add_argument("--strategy", default="hybrid,blend,cfrag,summary", help="comma list (hybrid is always run)")
+    lamp.add_argument("--limit", type=int, default=20, help="questions (default 20)")
+    lamp.add_argument("--k", type=int, default=3)
+    lamp.set_defaults(handler=_bench_lamp)
+
     serve = benches.add_parser(
         "serve", help="concurrent clients on a real `rapport serve`, then lost/duplicated/wrong-user memory counts"
     )
@@ -37,6 +46,13 @@ def register(*, benches: argparse._SubParsersAction, **_: argparse._SubParsersAc
         "--model", choices=["embedded", "scripted"], default="embedded", help="the chat model behind the server"
     )
     serve.set_defaults(handler=_bench_serve)
+
+
+def _bench_lamp(args: argparse.Namespace) -> int:
+    from evals.bench.lamp import run
+
+    run(data=args.data, task=args.task, strategies=args.strategy, limit=args.limit, k=args.k)
+    return 0
 
 
 def _bench_serve(args: argparse.Namespace) -> int:

@@ -174,11 +174,15 @@ def run(
 
 
 def _searched(strategy: str) -> tuple[Scoring, ...]:
-    """The scorings tuning compares: every label form for ``hybrid`` (the ablation's reference), prefix labels
-    for the rest (a full label costs a decode per label; on LaMP-2N full sums rank as the prefixes do)."""
+    """The scorings tuning compares: every label form for ``hybrid`` (the ablation's reference); prefix labels
+    for ``cfrag`` and ``summary`` (a full label costs a decode per label; on LaMP-2N full sums rank as the
+    prefixes do); for the other baselines also no content-free prompt (the prior costs no model call)."""
     if strategy in FULLY_SEARCHED:
         return SCORINGS
-    return tuple(s for s in SCORINGS if s.labels == "prefix")
+    prefix = tuple(s for s in SCORINGS if s.labels == "prefix")
+    if strategy in ("cfrag", "summary"):
+        return prefix
+    return tuple(s for s in prefix if s.calibration != "content-free")
 
 
 def _tuned_on(spec: TaskSpec, data: Path, split: str, halves: dict[str, list[Question]] | None) -> str:
