@@ -136,6 +136,11 @@ def test_every_action_against_rapport_serve_with_the_embedded_model(tmp_path: Pa
                     "overhead_ms": page_ms - server_ms,
                     "tokens": int(reply.get_attribute("data-tokens")),
                     "snapshots": len(seen),
+                    # where the time goes: the response opens once recall is done (its first event is the
+                    # recalled memories); the token is appended to the page, then painted
+                    "page_response_ms": float(reply.get_attribute("data-response-ms")),
+                    "server_recall_ms": float(reply.get_attribute("data-server-recall-ms")),
+                    "page_dom_ms": float(reply.get_attribute("data-first-token-dom-ms")),
                     "first_turn_loads_model": index == 0,
                 }
             )

@@ -103,6 +103,7 @@ export async function streamChat(message, threadId, onEvent) {
   });
   if (epoch !== session.epoch) throw new Stale();
   if (!response.ok) throw await errorFrom(response);
+  onEvent({ type: "open" });
   const reader = response.body.getReader();
   const decoder = new TextDecoder();
   let buffer = "";

@@ -158,6 +158,7 @@ function markCurrentThread() {
 
 async function loadThreads({ open = false } = {}) {
   const list = $("#thread-list");
+  const opening = chat.opening;
   let threads;
   try {
     threads = (await request("GET", userPath("threads"))).data;
@@ -165,6 +166,7 @@ async function loadThreads({ open = false } = {}) {
     if (!(error instanceof Stale)) announce(error.message, "error");
     return;
   }
+  if (opening !== chat.opening) open = false; // a message was sent meanwhile: stay in its thread
   clear(list);
   const shown = threads.some((t) => t.id === chat.threadId) || open ? threads : [{ id: chat.threadId, title: "New thread", turns: 0 }, ...threads];
   for (const thread of shown) {
@@ -205,7 +207,8 @@ async function send(event) {
   const epoch = session.epoch;
   try {
     await streamChat(message, chat.threadId, (ev) => {
-      if (ev.type === "recalled") reply.side.prepend(recalledBlock(ev.memories));
+      if (ev.type === "open") reply.node.dataset.responseMs = (performance.now() - started).toFixed(1);
+      else if (ev.type === "recalled") reply.side.prepend(recalledBlock(ev.memories));
       else if (ev.type === "tool") reply.side.append(toolBlock(ev.tool));
       else if (ev.type === "token") {
         tokens += 1;
@@ -222,6 +225,7 @@ async function send(event) {
         reply.node.dataset.state = "done";
         reply.node.dataset.totalMs = (performance.now() - started).toFixed(1);
         if (t.first_token_s !== undefined) reply.node.dataset.serverFirstTokenMs = (t.first_token_s * 1000).toFixed(1);
+        if (t.recall_s !== undefined) reply.node.dataset.serverRecallMs = (t.recall_s * 1000).toFixed(1);
         const shown = Number(reply.node.dataset.firstTokenMs || reply.node.dataset.firstTokenDomMs) / 1000;
         reply.meta.textContent = `first word ${seconds(shown)} · whole reply ${seconds(Number(reply.node.dataset.totalMs) / 1000)}`;
       }
