@@ -92,8 +92,12 @@ _REQUEST = re.compile(
     r"what to (do|cook|eat|make|wear|buy|get|watch|read))\b",
     re.IGNORECASE,
 )
+# What the item catalog holds (films), by kind and by genre: "a tense thriller" asks the catalog.
 _CATALOG_WORDS = re.compile(
-    r"\b(movies?|films?|watch|cinema|screen|something to see|documentar(y|ies)|musicals?)\b", re.I
+    r"\b(movies?|films?|flicks?|watch|cinema|screen|something to see|documentar(y|ies)|musicals?|thrillers?|"
+    r"comed(y|ies)|rom-?coms?|dramas?|horror|sci-?fi|science fiction|westerns?|animations?|animated|cartoons?|"
+    r"blockbusters?|tearjerkers?|whodunn?its?|war epic|action (one|flick)|film noir|noir|anime)\b",
+    re.I,
 )
 # "Recommend me something for tonight": with nothing else named, a vague request is for the catalog.
 _VAGUE_REQUEST = re.compile(

@@ -31,11 +31,11 @@ from agent.constraints import (
 )
 from agent.intent import _NAME, Ask, Social, Turn, read_turn
 from agent.llm.base import ChatModel, Message
-from agent.person import as_clause, as_sentence, join_clauses
 from agent.prompting import picks_text
 from memory import Memory, MemoryStore
 from memory.errors import RapportError
 from memory.extraction import decide
+from memory.person import as_clause, as_sentence, join_clauses
 from memory.records import MemoryKind, MemoryStatus
 from tools.personal_label import answer_line as label_answer
 

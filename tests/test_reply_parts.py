@@ -9,8 +9,8 @@ import pytest
 from agent.answering import answering_memories
 from agent.constraints import banned_words, stale_words, violations
 from agent.intent import Ask, Social, read_turn
-from agent.person import as_clause, as_sentence, to_second_person
 from memory import Memory
+from memory.person import as_clause, as_sentence, to_second_person
 
 
 def memory(text: str, **fields: object) -> Memory:
