@@ -219,7 +219,11 @@ def test_backup_through_a_running_server_under_load_is_consistent_and_restores(t
             while not stop.is_set():
                 text = f"{statement(user_index, turn)} Thanks!"
                 body = {"user": f"user-{user_index}", "messages": [{"role": "user", "content": text}]}
-                response = http.post(f"{server.url}/v1/chat/completions", json=body)
+                try:
+                    response = http.post(f"{server.url}/v1/chat/completions", json=body)
+                except httpx.HTTPError as error:
+                    errors.append(f"{type(error).__name__}: {error}")
+                    return
                 if response.status_code != 200:
                     errors.append(response.text)
                 turn += 1
@@ -239,14 +243,14 @@ def test_backup_through_a_running_server_under_load_is_consistent_and_restores(t
                     env=env,
                     cwd=REPO,
                 )
-                assert result.returncode == 0, result.stderr
+                assert result.returncode == 0, (result.stderr, server.log()[-3000:])
                 backups.append(out)
         finally:
             stop.set()
             for talker in talkers:
                 talker.join()
-        assert errors == []
-        assert server.stop() == 0
+        assert errors == [], (errors, server.log()[-3000:])
+        assert server.stop() == 0, server.log()[-3000:]
     for path in backups:
         turns, missing = backup_consistency(path)
         assert turns > 0 and missing == []  # every turn's memories are in it, or its job is

@@ -1,6 +1,7 @@
 """Load on a real ``rapport serve``: concurrent loopback clients, then a check that no memory was lost.
 
 Phases, against one server process over a fresh data dir:
+0. warm-up: one turn that loads the embedding model (and the chat model), not timed;
 1. baseline: one client, alone, ``turns`` turns (the numbers the concurrent run is compared with);
 2. load: ``clients`` clients at once, each its own user, ``turns`` turns each (streamed and not, in
    turn), plus two clients that share one user and one thread;
@@ -32,18 +33,18 @@ from evals.bench.server_process import ModelChoice, ServerProcess
 SHARED_USER, SHARED_THREAD = "shared-user", "together"
 NAMES = ["Anna", "Tomas", "Priya", "Kenji", "Lucia", "Omar", "Ingrid", "Mateo", "Zainab", "Oskar", "Mei", "Dario"]
 CITIES = ["Lisbon", "Osaka", "Quito", "Tallinn", "Accra", "Hobart", "Bergen", "Cusco", "Tbilisi", "Halifax"]
-TEMPLATES = [
+TEMPLATES = [  # each names someone only this user knows ({name} carries the user's number)
     "My sister {name} lives in {city}.",
     "I have a parrot called {name}.",
-    "My favourite board game is {game}.",
-    "I work as a {job} near {city}.",
-    "I am learning to play the {instrument}.",
+    "My friend {name} loves playing {game}.",
+    "My colleague {name} works as a {job} near {city}.",
+    "My teacher {name} plays the {instrument}.",
     "My cousin {name} builds {thing} for a living.",
-    "I keep {count} tomato plants on my balcony.",
-    "My first car was a {color} hatchback.",
-    "I run the {city} half marathon every spring.",
+    "My aunt {name} has {count} tomato plants.",
+    "My uncle {name} drives a {color} hatchback.",
+    "My brother {name} runs the {city} half marathon every spring.",
     "My grandmother {name} is from {city}.",
-    "I am allergic to {allergen}.",
+    "My friend {name} is allergic to {allergen}.",
     "My neighbour {name} has a workshop full of {thing}.",
 ]
 FILL = {
@@ -135,6 +136,12 @@ def run_clients(url: str, clients: list[Client], desc: str) -> float:
     return time.perf_counter() - start
 
 
+def _wait_for_outbox(url: str, timeout_s: float = 600.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while httpx.get(f"{url}/v1/outbox", timeout=30).json()["pending"] and time.monotonic() < deadline:
+        time.sleep(0.2)
+
+
 def phase_numbers(clients: list[Client], wall_s: float) -> dict[str, Any]:
     latencies = [s for c in clients for s in c.latencies_s]
     return {
@@ -205,6 +212,9 @@ def run(clients: int = 16, turns: int = 4, model: ModelChoice = "embedded", data
         start = time.perf_counter()
         with ServerProcess(folder, model=model) as server:
             started_s = time.perf_counter() - start
+            warmup = [Client("warmup-user", None, 998, [0])]  # loads the embedder (and the model): not timed
+            run_clients(server.url, warmup, "warm-up")
+            _wait_for_outbox(server.url)
             baseline = [Client("baseline-user", None, 999, list(range(turns)))]
             baseline_wall = run_clients(server.url, baseline, "baseline, 1 client")
             load = [Client(f"user-{i:02d}", None, i, list(range(turns))) for i in range(clients)]
@@ -216,7 +226,7 @@ def run(clients: int = 16, turns: int = 4, model: ModelChoice = "embedded", data
             stop_start = time.perf_counter()
             exit_code = server.stop()
             drain_s = time.perf_counter() - stop_start
-        integrity = check_memories(folder, baseline + load)
+        integrity = check_memories(folder, warmup + baseline + load)
     report = {
         "model": model,
         "server_start_s": round(started_s, 2),
@@ -225,7 +235,7 @@ def run(clients: int = 16, turns: int = 4, model: ModelChoice = "embedded", data
         "shutdown_drain_s": round(drain_s, 2),
         "server_exit_code": exit_code,
         "integrity": integrity,
-        "errors_seen": [e for c in baseline + load for e in c.errors][:5],
+        "errors_seen": [e for c in warmup + baseline + load for e in c.errors][:5],
     }
     base, busy = report["baseline"], report["load"]
     report["throughput_vs_baseline"] = round(busy["requests_per_s"] / max(base["requests_per_s"], 1e-9), 2)

@@ -16,7 +16,8 @@ from collections.abc import Iterator
 from typing import Any
 
 
-def scripted_model(token_delay_s: float = 0.0) -> Any:
+def scripted_model(token_delay_s: float = 0.0, *, supports_tools: bool = False) -> Any:
+    """The scripted model; ``supports_tools`` makes the server stream its replies straight from it."""
     from tests.scripted_model import ScriptedModel
 
     class PacedModel(ScriptedModel):
@@ -27,7 +28,7 @@ def scripted_model(token_delay_s: float = 0.0) -> Any:
                 time.sleep(token_delay_s)
                 yield piece
 
-    return PacedModel(reply_fn=_reply)
+    return PacedModel(reply_fn=_reply, supports_tools=supports_tools)
 
 
 def _reply(messages: Any) -> str:
@@ -41,11 +42,12 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--token-delay", type=float, default=0.0, help="seconds between streamed words")
+    parser.add_argument("--tools", action="store_true", help="present the model as tool-capable")
     args = parser.parse_args()
 
     from agent.server.run import serve
 
-    serve(args.host, args.port, chat_model=scripted_model(args.token_delay))
+    serve(args.host, args.port, chat_model=scripted_model(args.token_delay, supports_tools=args.tools))
 
 
 if __name__ == "__main__":

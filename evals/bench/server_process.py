@@ -30,14 +30,20 @@ class ServerProcess:
     """One server over ``data_dir``; its output goes to a log file (read it with ``log``)."""
 
     def __init__(
-        self, data_dir: Path, *, model: ModelChoice = "scripted", token_delay_s: float = 0.0, start_timeout_s=180.0
+        self,
+        data_dir: Path,
+        *,
+        model: ModelChoice = "scripted",
+        token_delay_s: float = 0.0,
+        tools: bool = False,
+        start_timeout_s: float = 180.0,
     ) -> None:
         self.data_dir = Path(data_dir)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         if model == "scripted":
             command = [sys.executable, "-m", "evals.bench.serve_worker", "--port", str(self.port)]
-            command += ["--token-delay", str(token_delay_s)]
+            command += ["--token-delay", str(token_delay_s)] + (["--tools"] if tools else [])
         else:
             command = [sys.executable, "-m", "agent.cli", "serve", "--port", str(self.port)]
         env = {**os.environ, "RAPPORT_DATA_DIR": str(self.data_dir), "HF_HUB_OFFLINE": "1"}
