@@ -3,15 +3,17 @@
 Extraction: a tool-capable chat model returns JSON (validated; one retry inside ``complete_json``).
 The small local base model cannot extract reliably (it invents facts), so for it, and as the
 documented fallback when a model's JSON is unusable, the user's own first-person statements are
-taken verbatim. Reconciliation decides add / update / supersede / ignore against the closest stored
-memories; a capable model decides with short indices that are mapped back and checked, otherwise
-similarity and change words ("now", "moved", "no longer", ...) decide.
+taken verbatim (``memory.statements``). Reconciliation decides add / update / supersede / ignore: a
+near-duplicate is ignored; the memories the statement makes untrue are found by subject, slot and
+value (``memory.supersede``); a capable model sees those and the closest memories and decides with
+short indices that are mapped back and checked, otherwise the slot rules decide.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, Field
@@ -19,8 +21,10 @@ from pydantic import BaseModel, Field
 from prompts import render
 
 from .errors import RapportError
-from .records import MAX_TEXT_BYTES, Memory, MemoryKind
+from .records import MAX_TEXT_BYTES, Hit, Memory, MemoryKind
+from .statements import first_person_statements
 from .store import MemoryStore
+from .supersede import replaced_by
 
 if TYPE_CHECKING:
     from agent.llm.base import ChatModel
@@ -28,30 +32,14 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DUPLICATE_SIMILARITY = 0.93  # MiniLM cosine: "I love hiking" vs "I love hiking!" is .96
-SAME_SLOT_SIMILARITY = 0.80  # "my favourite colour is blue" vs "... is now green" is .79-.85
-CHANGED_SIMILARITY = 0.50  # with a change word: "I live in Paris" vs "I moved from Paris to Berlin" is .63
-CHANGE_WORDS = re.compile(
-    r"\b(now|no longer|not anymore|anymore|moved|switched|changed|instead|actually|these days|stopped|quit|"
-    r"used to|any more|not .* any ?more)\b",
-    re.IGNORECASE,
-)
+MAX_SHOWN = 5  # memories found by slot shown to a capable model beside the closest hits
+MAX_SCANNED = 20_000  # active memories compared by slot; claims are parsed once per text and cached
 PREFERENCE_WORDS = re.compile(
     r"\b(like[sd]?|love[sd]?|enjoy(s|ed)?|prefer(s|red)?|favou?rite|hate[sd]?|dislike[sd]?|can't stand|cannot stand|"
     r"fan of|into|allergic|avoid(s|ed)?|vegetarian|vegan)\b",
     re.IGNORECASE,
 )
 EVENT_WORDS = re.compile(r"\b(yesterday|today|tomorrow|last|next|ago|went|visited|started|finished|bought|met)\b", re.I)
-FIRST_PERSON = re.compile(r"^(i|i'm|i've|i'd|i'll|my|we|we're|our|me)\b", re.IGNORECASE)
-EXPLICIT = re.compile(r"^(please\s+)?(remember|note|keep in mind)\s+(that\s+)?", re.IGNORECASE)
-# Openers that carry no fact: "Just so you know, I'm allergic to penicillin" stores "I'm allergic to penicillin".
-DISCOURSE = re.compile(
-    r"^((just )?so you know|by the way|btw|fyi|oh,? and|and also|also|actually|well|so|anyway|ok(ay)?|hi|hello|hey)"
-    r"[,:!.]?\s+(?=(i|i'm|i've|i'd|my|we|we're|our)\b)",
-    re.IGNORECASE,
-)
-# Sentence ends, and "..., and I ..." joins: one memory per statement, so each can be superseded alone.
-SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\n+|,?\s+(?:and|but)\s+(?=(?:I|I'm|I've|my|My)\b)")
-
 
 MIN_MEMORY_CHARS = 3
 
@@ -78,18 +66,14 @@ class Outcome(BaseModel):
     action: Literal["add", "update", "supersede", "ignore"]
     memory: Memory | None = None
     replaced: Memory | None = None
+    also: list[Memory] = Field(default_factory=list, description="further memories a supersede retired")
 
 
 def statements(message: str) -> list[Candidate]:
     """First-person statements of a message, verbatim: what the user said about themselves."""
-    found = []
-    for raw in SENTENCE_END.split(message.strip()):
-        sentence = DISCOURSE.sub("", EXPLICIT.sub("", raw.strip())).strip(" -*").rstrip(";,")
-        if len(sentence) < 6 or sentence.endswith("?") or not FIRST_PERSON.match(sentence):
-            continue
-        sentence = sentence[0].upper() + sentence[1:]
-        found.append(Candidate(text=sentence[:500], kind=guess_kind(sentence)))
-    return found
+    return [
+        Candidate(text=text[:500], kind=guess_kind(text)) for text in first_person_statements(message)
+    ]
 
 
 def guess_kind(text: str) -> Literal["fact", "preference", "event"]:
@@ -117,18 +101,43 @@ def extract(model: ChatModel | None, user_message: str, reply: str = "") -> list
 def decide(store: MemoryStore, user_id: str, candidate: Candidate, *, model: ChatModel | None = None) -> Outcome:
     """What ``reconcile`` would do with ``candidate``, without writing: the reply can say it before the write.
 
-    ``memory`` is the stored memory the action applies to (none for "add").
+    ``memory`` is the stored memory the action applies to (none for "add"); ``also`` are further
+    memories a supersede retires. Replaced memories are found by slot (``memory.supersede``) among
+    all of the user's active memories, not only the closest by similarity: "I just moved to Berlin"
+    and "I live in Paris" are far apart in embedding space.
     """
     hits = store.search(user_id, candidate.text, k=5, mode="dense")
     if hits and hits[0].score >= DUPLICATE_SIMILARITY:
         return Outcome(action="ignore", memory=hits[0].memory)
-    decision = _decide_by_model(model, candidate, [h.memory for h in hits]) if hits else None
-    if decision is None:
-        decision = _decide_by_similarity(candidate, [(h.memory, h.score) for h in hits])
-    target = hits[decision.target - 1].memory if decision.target else None
-    if decision.action != "add" and target is None:
-        return Outcome(action="add")
-    return Outcome(action=decision.action, memory=target)
+    stale = replaced_by(candidate.text, _closest_first(store, user_id, hits), similar=_value_similarity(store))
+    shown = list({m.id: m for m in [*(h.memory for h in hits), *stale[:MAX_SHOWN]]}.values())
+    decision = _decide_by_model(model, candidate, shown) if shown else None
+    if decision is not None:
+        target = shown[decision.target - 1] if decision.target else None
+        if decision.action != "add" and target is None:
+            return Outcome(action="add")
+        also = [m for m in stale if target is not None and m.id != target.id] if decision.action == "supersede" else []
+        return Outcome(action=decision.action, memory=target, also=also)
+    if stale:
+        return Outcome(action="supersede", memory=stale[0], also=stale[1:])
+    return Outcome(action="add")
+
+
+def _closest_first(store: MemoryStore, user_id: str, hits: list[Hit]) -> list[Memory]:
+    """The user's active memories, the closest hits first, then newest first."""
+    closest = [h.memory for h in hits]
+    seen = {m.id for m in closest}
+    return closest + [m for m in store.list(user_id, limit=MAX_SCANNED) if m.id not in seen]
+
+
+def _value_similarity(store: MemoryStore) -> Callable[[str, str], float]:
+    """Cosine of two short values ("Windows", "Linux"); the embedder caches what it encoded."""
+
+    def similar(a: str, b: str) -> float:
+        vectors = store.embedder.encode([a, b])
+        return float(vectors[0] @ vectors[1])
+
+    return similar
 
 
 def reconcile(
@@ -140,21 +149,13 @@ def reconcile(
     if decision.action == "ignore":
         return Outcome(action="ignore", memory=target)
     if decision.action == "supersede" and target is not None:
-        return Outcome(action="supersede", memory=store.supersede(user_id, target.id, candidate.text), replaced=target)
+        also = [m.id for m in decision.also]
+        memory = store.supersede(user_id, target.id, candidate.text, also=also)
+        return Outcome(action="supersede", memory=memory, replaced=target, also=decision.also)
     if decision.action == "update" and target is not None:
         return Outcome(action="update", memory=store.update(user_id, target.id, text=candidate.text), replaced=target)
     memory = store.add(user_id, candidate.text, kind=MemoryKind(candidate.kind), source=source)
     return Outcome(action="add", memory=memory)
-
-
-def _decide_by_similarity(candidate: Candidate, scored: list[tuple[Memory, float]]) -> Decision:
-    if not scored:
-        return Decision(action="add")
-    closest, similarity = scored[0]
-    changed = CHANGE_WORDS.search(candidate.text) is not None
-    if similarity >= SAME_SLOT_SIMILARITY or (changed and similarity >= CHANGED_SIMILARITY):
-        return Decision(action="supersede", target=1)
-    return Decision(action="add")
 
 
 def _decide_by_model(model: ChatModel | None, candidate: Candidate, shown: list[Memory]) -> Decision | None:

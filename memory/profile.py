@@ -20,6 +20,7 @@ from pydantic import BaseModel, Field
 from prompts import render
 
 from .errors import NotFoundError, RapportError
+from .profile_staleness import drop_replaced, without_removed
 from .records import Memory, MemoryKind, utc_now
 from .store import MemoryStore
 
@@ -64,7 +65,7 @@ class ProfileBuilder:
         if not memories:
             raise NotFoundError("user_id", user_id)
         key = profile_key(task)
-        cached = self._load(user_id, key)
+        cached = self._without_removed(user_id, key, self._load(user_id, key), memories)
         if cached is not None and not refresh and len(changed_since(cached, memories)) < REFRESH_AFTER:
             return cached
         profile = self.build(user_id, memories, task=task, previous=None if refresh else cached)
@@ -74,10 +75,29 @@ class ProfileBuilder:
     def refresh_if_stale(self, user_id: str) -> Profile | None:
         """Rebuild the default profile once ``REFRESH_AFTER`` memories changed (the first one too)."""
         memories = self.store.list(user_id, limit=10**6)
-        cached = self._load(user_id, profile_key(None))
+        cached = self._without_removed(user_id, profile_key(None), self._load(user_id, profile_key(None)), memories)
         if len(changed_since(cached, memories)) < REFRESH_AFTER:
             return None
         return self.get(user_id)
+
+    def current(self, user_id: str) -> Profile | None:
+        """The stored default profile, less what rests on replaced or deleted memories; no model call.
+
+        What a reply reads: a profile never brings back a fact the user replaced or removed.
+        """
+        memories = self.store.list(user_id, limit=10**6)
+        return self._without_removed(user_id, profile_key(None), self._load(user_id, profile_key(None)), memories)
+
+    def _without_removed(
+        self, user_id: str, key: str, cached: Profile | None, memories: list[Memory]
+    ) -> Profile | None:
+        """``cached`` with stale parts dropped, saved so that the next read is quick."""
+        cleaned = without_removed(cached, self.store, memories) if cached is not None else None
+        if cleaned is None:
+            return cached
+        if cleaned.summary:
+            self.store.save_profile(user_id, key, cleaned.model_dump_json(), cleaned.summary)
+        return cleaned
 
     def build(
         self, user_id: str, memories: list[Memory], *, task: str | None = None, previous: Profile | None = None
@@ -87,6 +107,13 @@ class ProfileBuilder:
         shown = shown[:MAX_MEMORIES_IN_PROMPT]
         fields = self._fields(memories)
         summary = self._summary(shown, previous.summary if previous else "", task)
+        replaced = [m for m in self.store.list(user_id, include_superseded=True, limit=10**6) if m.superseded_by]
+        if replaced:  # the model may restate what the new memory says ended ("I quit teaching" -> "a teacher")
+            summary = drop_replaced(summary, replaced, memories) or bullet_summary(memories)
+            fields = ProfileFields(**{
+                name: [item for item in getattr(fields, name) if drop_replaced(item, replaced, memories)]
+                for name in ("interests", "dislikes", "facts")
+            }, style=fields.style)
         return Profile(
             user_id=user_id,
             summary=summary,
@@ -228,6 +255,11 @@ def fields_from_kinds(memories: list[Memory]) -> ProfileFields:
         elif memory.kind in (MemoryKind.FACT, MemoryKind.EVENT):
             facts.append(memory.text)
     return ProfileFields(interests=interests[:20], dislikes=dislikes[:20], facts=facts[:30])
+
+
+def bullet_summary(memories: list[Memory]) -> str:
+    """The summary without a model: the newest few memories as written."""
+    return "; ".join(m.text.rstrip(".") for m in memories[:5]) + "."
 
 
 def bullet_list(memories: list[Memory]) -> str:

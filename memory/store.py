@@ -135,11 +135,17 @@ class MemoryStore:
         self._write(user_id, [new], self.embedder.encode([new.text]))
         return new
 
-    def supersede(self, user_id: str, memory_id: str, new_text: str) -> Memory:
-        """Replace a memory that is no longer true; the old one is kept, marked and linked to the new one."""
+    def supersede(self, user_id: str, memory_id: str, new_text: str, *, also: Sequence[str] = ()) -> Memory:
+        """Replace a memory that is no longer true; the old one is kept, marked and linked to the new one.
+
+        ``also``: ids of further memories the new statement makes untrue ("I moved to Berlin" retires
+        "I live in Paris" and "I rent a flat near the Louvre"), retired in the same write.
+        """
         old = self.get(user_id, memory_id)
-        if old.status is MemoryStatus.SUPERSEDED:
-            raise InvalidInputError("memory_id", f"{memory_id!r} is already superseded by {old.superseded_by!r}")
+        others = [self.get(user_id, other_id) for other_id in dict.fromkeys(also) if other_id != memory_id]
+        for memory in (old, *others):
+            if memory.status is MemoryStatus.SUPERSEDED:
+                raise InvalidInputError("memory_id", f"{memory.id!r} is already superseded by {memory.superseded_by!r}")
         now = utc_now()
         new = Memory(
             id=new_memory_id(),
@@ -151,8 +157,12 @@ class MemoryStore:
             source=old.source,
             metadata={**old.metadata, "supersedes": old.id},
         )
-        retired = old.model_copy(update={"status": MemoryStatus.SUPERSEDED, "superseded_by": new.id, "updated_at": now})
-        self._write(user_id, [new, retired], self.embedder.encode([new.text, retired.text]))  # one atomic write
+        retired = [
+            memory.model_copy(update={"status": MemoryStatus.SUPERSEDED, "superseded_by": new.id, "updated_at": now})
+            for memory in (old, *others)
+        ]
+        written = [new, *retired]
+        self._write(user_id, written, self.embedder.encode([m.text for m in written]))  # one atomic write
         return new
 
     def delete(self, user_id: str, memory_id: str) -> None:

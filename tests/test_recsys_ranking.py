@@ -1,4 +1,4 @@
-"""Ranking functions on arrays: filters, top-k, item-kNN, recency, MMR, fusion, LLM rerank with a scripted model."""
+"""Ranking functions on arrays: filters, top-k, item-kNN, EASE signals, recency, MMR, fusion, LLM rerank."""
 
 from __future__ import annotations
 
@@ -10,8 +10,18 @@ from memory.errors import InvalidInputError
 from memory.fusion import reciprocal_rank_fusion
 from tests.scripted_model import ScriptedModel
 from tools.catalog import CatalogIndex
+from tools.ease import EASE
 from tools.items import make_item
-from tools.ranking import UserProfile, mmr, preference_scores, recency_weights
+from tools.pipeline import RankingConfig, history_signals, item_signals
+from tools.ranking import (
+    UserProfile,
+    collab_weights,
+    mmr,
+    preference_scores,
+    recency_weights,
+    standardize,
+    standardize_rows,
+)
 from tools.rerank import llm_rerank
 from tools.retrieval import Filters, ItemKNN, filter_mask, top_positions
 
@@ -78,3 +88,40 @@ def test_llm_rerank_uses_a_capable_model_and_distrusts_its_numbers() -> None:
     assert llm_rerank(local, items) == [0, 1, 2, 3] and local.calls == []
     broken = ScriptedModel(json_replies=["not json"], supports_tools=True)
     assert llm_rerank(broken, items) == [0, 1, 2, 3]
+
+
+def test_many_users_at_once_score_exactly_as_one_at_a_time() -> None:
+    """The tuner scores all validation users in one pass; it must rank as ``rank_items`` does for each."""
+    rng = np.random.default_rng(3)
+    n = 30
+    items = [make_item(str(i), f"Film {i}", genres=["Drama" if i % 2 else "Comedy"]) for i in range(n)]
+    vectors = rng.normal(size=(n, 8)).astype(np.float32)
+    index = CatalogIndex(items, vectors / np.linalg.norm(vectors, axis=1, keepdims=True))
+    matrix = sp.csr_matrix((rng.random((40, n)) < 0.25).astype(np.float32))
+    knn, ease = ItemKNN.fit(matrix), EASE.fit(matrix, l2=3.0, min_count=2)
+    profiles = [
+        UserProfile(positions=rng.choice(n, size=size, replace=False), polarity=rng.uniform(-1, 1, size))
+        for size in (0, 1, 4, 9)
+    ]
+    config = RankingConfig(half_life=2.0, like_gain=1.0, ease_weight=1.0, cf_weight=0.3, content_weight=0.5)
+    many = history_signals(index, profiles, config, knn=knn, ease=ease)
+    masks = np.stack([filter_mask(index, None, p.positions) for p in profiles])
+    for row, profile in enumerate(profiles):
+        one = item_signals(index, profile, config, knn=knn, ease=ease)
+        assert np.allclose(many["ease"][row], one.ease, atol=1e-5)
+        assert np.allclose(many["cf"][row], one.cf, atol=1e-5)
+        assert np.allclose(many["content"][row], one.content, atol=1e-5)
+        assert np.allclose(standardize_rows(many["ease"], masks)[row], standardize(one.ease, masks[row]))
+    with_prefs = UserProfile(positions=np.array([1, 2]), polarity=np.array([1.0, 1.0]),
+                             preference_vectors=index.embeddings[[5]], preference_signs=np.array([1.0]))  # fmt: skip
+    assert np.allclose(
+        item_signals(index, with_prefs, config).content,
+        history_signals(index, [with_prefs], config)["content"][0] + index.embeddings @ index.embeddings[5],
+        atol=1e-5,
+    )
+
+
+def test_collab_weights_follow_recency_and_rating() -> None:
+    profile = UserProfile(positions=np.array([0, 1, 2]), polarity=np.array([1.0, -1.0, 0.0]))
+    assert collab_weights(profile, 1.0, 0.0, 0.5).tolist() == [0.25 * 1.5, 0.5 * 0.5, 1.0]
+    assert collab_weights(profile, 1.0, 0.4, 2.0).tolist() == [0.4 * 3.0, 0.0, 1.0]  # floored recency, no negatives

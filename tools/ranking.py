@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+import scipy.sparse as sp
 
 
 @dataclass
@@ -47,6 +48,47 @@ def history_weights(profile: UserProfile, half_life: float, floor: float = 0.1) 
     return likes, dislikes
 
 
+def collab_weights(profile: UserProfile, half_life: float, floor: float, like_gain: float) -> np.ndarray:
+    """Weight of each history entry as input to the collaborative models: recency times rating.
+
+    Everything a user rated says what they watch (the models are fitted on who interacted with what),
+    so a disliked item still counts a little: (1 + ``like_gain`` * polarity), floored at 0.
+    """
+    recency = np.maximum(recency_weights(len(profile.positions), half_life), floor)
+    return recency * np.maximum(1.0 + like_gain * profile.polarity, 0.0)
+
+
+def weight_rows(profiles: Sequence[UserProfile], weights: Sequence[np.ndarray], n_items: int) -> sp.csr_matrix:
+    """Users x items sparse matrix: row u holds profile u's weight at each of its history positions."""
+    lengths = [len(p.positions) for p in profiles]
+    rows = np.repeat(np.arange(len(profiles)), lengths)
+    columns = np.concatenate([p.positions for p in profiles]) if profiles else np.empty(0, dtype=int)
+    values = np.concatenate(weights).astype(np.float32) if profiles else np.empty(0, dtype=np.float32)
+    return sp.csr_matrix((values, (rows, columns.astype(int))), shape=(len(profiles), n_items))
+
+
+def centroid_scores(embeddings: np.ndarray, rows: sp.csr_matrix) -> np.ndarray:
+    """Users x items cosine of every item to each row's weighted centroid of item vectors (0 for an empty row)."""
+    centroids = np.asarray(rows @ embeddings, dtype=np.float32)
+    norms = np.linalg.norm(centroids, axis=1, keepdims=True)
+    centroids = np.divide(centroids, norms, out=np.zeros_like(centroids), where=norms > 0)
+    return centroids @ embeddings.T
+
+
+def history_content_scores(
+    embeddings: np.ndarray, profiles: Sequence[UserProfile], *, half_life: float, dislike_weight: float
+) -> np.ndarray:
+    """Users x items content score from history alone: close to the liked items, away from the disliked."""
+    pairs = [history_weights(p, half_life) for p in profiles]
+    n_items = len(embeddings)
+    likes = weight_rows(profiles, [like for like, _ in pairs], n_items)
+    scores = centroid_scores(embeddings, likes)
+    dislikes = weight_rows(profiles, [dislike for _, dislike in pairs], n_items)
+    if dislikes.nnz and dislike_weight:
+        scores -= dislike_weight * centroid_scores(embeddings, dislikes)
+    return scores
+
+
 def preference_scores(
     embeddings: np.ndarray, profile: UserProfile, *, half_life: float = 20.0, dislike_weight: float = 0.5
 ) -> np.ndarray:
@@ -55,18 +97,16 @@ def preference_scores(
     Liked and disliked history items form two recency-weighted centroids; each stated preference adds
     (or, when negative, subtracts) its cosine.
     """
-    scores = np.zeros(len(embeddings), dtype=np.float32)
-    if profile.has_history:
-        likes, dislikes = (w.astype(np.float32) for w in history_weights(profile, half_life))
-        vectors = embeddings[profile.positions]
-        if likes.sum() > 0:
-            scores += embeddings @ _unit(likes @ vectors)
-        if dislikes.sum() > 0:
-            scores -= dislike_weight * (embeddings @ _unit(dislikes @ vectors))
-    if profile.has_preferences:
-        signed = np.where(profile.preference_signs > 0, 1.0, -dislike_weight * 2)
-        scores += (embeddings @ profile.preference_vectors.T) @ signed.astype(np.float32)
-    return scores
+    scores = history_content_scores(embeddings, [profile], half_life=half_life, dislike_weight=dislike_weight)[0]
+    return scores + stated_preference_scores(embeddings, profile, dislike_weight=dislike_weight)
+
+
+def stated_preference_scores(embeddings: np.ndarray, profile: UserProfile, *, dislike_weight: float) -> np.ndarray:
+    """The sum of each stated preference's cosine, a dislike's counted negative and twice ``dislike_weight``."""
+    if not profile.has_preferences:
+        return np.zeros(len(embeddings), dtype=np.float32)
+    signed = np.where(profile.preference_signs > 0, 1.0, -dislike_weight * 2)
+    return (embeddings @ profile.preference_vectors.T) @ signed.astype(np.float32)
 
 
 def avoidance(embeddings: np.ndarray, profile: UserProfile, *, above_z: float = 0.5) -> np.ndarray:
@@ -84,9 +124,23 @@ def avoidance(embeddings: np.ndarray, profile: UserProfile, *, above_z: float = 
 
 def standardize(scores: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
     """Z-scores over the allowed items, so signals on different scales can be blended by weights."""
-    values = scores[mask] if mask is not None and mask.any() else scores
-    spread = float(values.std())
-    return (scores - float(values.mean())) / spread if spread > 0 else np.zeros_like(scores, dtype=float)
+    scores = np.asarray(scores, dtype=float)
+    rows = None if mask is None else np.asarray(mask, dtype=bool)[None, :]
+    return standardize_rows(scores[None, :], rows)[0]
+
+
+def standardize_rows(scores: np.ndarray, masks: np.ndarray | None = None) -> np.ndarray:
+    """``standardize`` for each row (a user) of a users x items matrix, over that row's allowed items;
+    a row with no allowed item uses all, a constant row becomes zeros."""
+    scores = np.asarray(scores)
+    if masks is None:
+        masks = np.ones(scores.shape, dtype=bool)
+    masks = np.where(masks.any(axis=1, keepdims=True), masks, True)
+    count = masks.sum(axis=1, keepdims=True)
+    mean = np.where(masks, scores, 0.0).sum(axis=1, keepdims=True) / count
+    spread = np.sqrt((np.where(masks, scores - mean, 0.0) ** 2).sum(axis=1, keepdims=True) / count)
+    safe = np.where(spread > 0, spread, 1.0)
+    return np.where(spread > 0, (scores - mean) / safe, 0.0)
 
 
 def blend(signals: dict[str, np.ndarray], weights: dict[str, float], mask: np.ndarray | None = None) -> np.ndarray:

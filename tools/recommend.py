@@ -21,9 +21,11 @@ from memory.errors import InvalidInputError, NotFoundError
 from memory.records import check_user_id
 
 from .catalog import Catalog, CatalogIndex
-from .interactions import Interaction, user_interactions
+from .collab import EASE_FILE, CollabConfig, CollabModel, CollabRefresher
+from .ease import EASE
+from .interactions import Interaction, record_interactions, user_interactions
 from .items import Item
-from .pipeline import RankingConfig, history_profile, rank_items
+from .pipeline import RankingConfig, default_config, history_profile, rank_items
 from .ranking import UserProfile
 from .request_facets import RequestFacets
 from .request_parser import parse_request
@@ -91,14 +93,17 @@ class Recommender:
         request_config: RequestConfig | None = None,
     ) -> None:
         self.store = store
+        ease: EASE | None = None,
         self.catalog = catalog
         self.chat_model = chat_model
-        self.config = config or RankingConfig()
+        self.config = config or default_config()  # chosen on validation data (tools/tuned.py)
         self.request_config = request_config or RequestConfig()
         self._knn = knn
         self._knn_path = knn_path
         self._requests: RequestContext | None = None
 
+        self._ease = ease
+        self._refresher: CollabRefresher | None = None
     @property
     def index(self) -> CatalogIndex:
         return self.catalog.index()
@@ -112,6 +117,35 @@ class Recommender:
 
     def requests(self) -> RequestContext:
         """The catalog's request vocabulary, meaning vectors and quality prior (built once per catalog)."""
+    @property
+    def ease(self) -> EASE | None:
+        """Everyone's EASE model, fitted next to the co-occurrence model (None before the first import)."""
+        if self._ease is None:
+            self._ease = EASE.load((self._knn_path or default_knn_path()).with_name(EASE_FILE), self.index.ids)
+        return self._ease
+
+    def record(self, user_id: str, interactions: list[Interaction]) -> int:
+        """Write interactions as the user's memories; they count at this user's next request at once, and
+        towards a background refit of everyone's models once ``CollabConfig.refit_every`` have arrived."""
+        written, _ = record_interactions(self.store, self.index, check_user_id(user_id), interactions)
+        if self._refresher is None:
+            from .tuned import load_tuned
+
+            every = load_tuned().collab.refit_every
+            self._refresher = CollabRefresher(self.refit_models, self._install_models, every)
+        self._refresher.notify(written)
+        return written
+
+    def refit_models(self) -> CollabModel:
+        """Item-kNN and EASE from every user's interactions in the store (the tuned EASE settings)."""
+        from .tuned import load_tuned
+
+        return collab_from_store(self.store, self.index, load_tuned().collab)
+
+    def _install_models(self, models: CollabModel) -> None:
+        models.save((self._knn_path or default_knn_path()).parent, self.index.ids)
+        self._knn, self._ease = models.knn, models.ease
+
         index = self.index
         if self._requests is None or self._requests.index is not index:
             cache = (self._knn_path or default_knn_path()).with_name(MEANING_FILE)
@@ -172,11 +206,13 @@ class Recommender:
         if query is not None or facets is not None:
             request = self.read_request(query, facets)
             chosen, scores, signals, plan = rank_request(
-                self.requests(), profile, request, k, embedder=self.store.embedder, knn=self.knn,
+                self.requests(), profile, request, k, embedder=self.store.embedder, knn=self.knn, ease=self.ease,
                 config=self.config, request_config=self.request_config, filters=filters,
             )  # fmt: skip
         else:
-            chosen, scores, signals = rank_items(index, profile, k, config=self.config, knn=self.knn, filters=filters)
+            chosen, scores, signals = rank_items(
+                index, profile, k, config=self.config, knn=self.knn, filters=filters, ease=self.ease
+            )
         if self.chat_model is not None and getattr(self.chat_model, "supports_tools", False):
             lines = [m.text for m in preferences] + [m.text for m in memories[:20]]
             order = llm_rerank(self.chat_model, [index.items[p] for p in chosen], profile=lines, query=query)
@@ -242,7 +278,12 @@ class Recommender:
         return f"rated {mean:.1f}/5 by {count} {'person' if count == 1 else 'people'}"
 
     def _closeness(self, position: int, liked_positions: np.ndarray) -> np.ndarray:
-        """How related each liked item is to the recommended one: co-occurrence, else text similarity."""
+        """How much each liked item speaks for the recommended one: its EASE weight (what the score added up),
+        else co-occurrence, else text similarity."""
+        if self.ease is not None:
+            values = self.ease.contributions(liked_positions, None, position)
+            if values.max(initial=0) > 0:
+                return values
         if self.knn is not None:
             row = self.knn.similarity[position]
             values = np.asarray(row[:, liked_positions].todense()).ravel()
@@ -258,3 +299,9 @@ def knn_from_store(store: MemoryStore, index: CatalogIndex) -> ItemKNN:
 
     by_user = {user: user_interactions(store, user) for user in store.users()}
     return ItemKNN.fit(interaction_matrix(index, by_user))
+
+
+def collab_from_store(store: MemoryStore, index: CatalogIndex, config: CollabConfig | None = None) -> CollabModel:
+    """Item-kNN and EASE from every user's interaction memories in ``store``."""
+    by_user = {user: user_interactions(store, user) for user in store.users()}
+    return CollabModel.fit(index, by_user, config)

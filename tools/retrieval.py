@@ -145,7 +145,11 @@ class ItemKNN:
             return np.zeros(n_items, dtype=np.float32)
         weights = np.ones(len(positions), dtype=np.float32) if weights is None else np.asarray(weights, np.float32)
         vector = sp.csr_matrix((weights, (np.zeros(len(positions), dtype=int), positions)), shape=(1, n_items))
-        return np.asarray((vector @ self.similarity).todense()).ravel()
+        return self.score_rows(vector)[0]
+
+    def score_rows(self, histories: sp.spmatrix) -> np.ndarray:
+        """Users x items scores for a users x items matrix of history weights (many users at once)."""
+        return np.asarray((sp.csr_matrix(histories, dtype=np.float32) @ self.similarity).todense())
 
     def save(self, path: Path, item_ids: Sequence[str]) -> None:
         """Persist next to the catalog; ``item_ids`` records which catalog the positions refer to."""

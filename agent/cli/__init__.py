@@ -19,6 +19,7 @@ from . import (
     recsys_commands,
     request_commands,
     serve_commands,
+    supersede_commands,
     ui_commands,
 )
 
@@ -34,6 +35,7 @@ COMMAND_GROUPS = (
     model_commands,
     locomo_commands,
     lamp_commands,
+    supersede_commands,
     request_commands,
     bench_commands,
 )

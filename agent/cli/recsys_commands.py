@@ -44,19 +44,30 @@ def register(
     recommend.add_argument("--json", action="store_true", help="machine-readable output")
     recommend.set_defaults(handler=_recommend)
 
-    recsys = evals.add_parser("recsys", help="MovieLens leave-last-out: HR@k and NDCG@k against baselines")
-    recsys.add_argument("--data", type=Path, required=True, help="a MovieLens-format folder")
+    recsys = evals.add_parser("recsys", help="leave-last-out HR@k and NDCG@k against EASE, SASRec and more")
+    recsys.add_argument("--data", type=Path, default=None,
+                        help="a MovieLens folder (any release) or one with items.jsonl + interactions.csv")  # fmt: skip
+    recsys.add_argument("--items", type=Path, default=None, help="a catalog file (.jsonl or .csv), with --interactions")
+    recsys.add_argument("--interactions", type=Path, default=None, help="user_id,item_id[,rating,timestamp] rows")
     recsys.add_argument("--k", type=int, default=10)
     recsys.add_argument("--out", type=Path, required=True, help="output folder")
-    recsys.add_argument("--users", type=int, default=None, help="evaluate a random sample of N users")
+    recsys.add_argument("--users", "--limit", dest="users", type=int, default=None,
+                        help="evaluate a random sample of N users")  # fmt: skip
     recsys.add_argument("--seed", type=int, default=0)
+    recsys.add_argument("--tune", action="store_true",
+                        help="choose every hyperparameter on the validation split first and make it the product's "
+                        "defaults")  # fmt: skip
+    recsys.add_argument("--no-sasrec", dest="sasrec", action="store_false", help="skip the sequential baseline")
+    recsys.add_argument("--no-install", dest="install", action="store_false",
+                        help="with --tune: keep the choice in --out only, not as the product's defaults")  # fmt: skip
     recsys.set_defaults(handler=_eval_recsys)
 
-    bench = benches.add_parser("recsys", help="recommend latency and eval throughput beside item-kNN")
+    bench = benches.add_parser("recsys", help="model fit time, recommend latency and eval throughput beside item-kNN")
     bench.add_argument("--data", type=Path, default=Path("../shared/data/movielens-small"))
     bench.add_argument("--history", type=int, default=200, help="interactions of the benchmark user")
     bench.add_argument("--requests", type=int, default=200)
     bench.add_argument("--users", type=int, default=200, help="users for the throughput measurement")
+    bench.add_argument("--items", type=int, default=10_000, help="catalog size (topped up with copies if smaller)")
     bench.set_defaults(handler=_bench_recsys)
 
 
@@ -97,7 +108,8 @@ def _interactions_import(args: argparse.Namespace) -> int:
     from memory import MemoryStore
     from tools.catalog import Catalog
     from tools.interactions import import_ratings, read_ratings
-    from tools.recommend import default_knn_path, knn_from_store
+    from tools.recommend import collab_from_store, default_knn_path
+    from tools.tuned import load_tuned
 
     if args.users is not None and args.users < 1:
         raise InvalidInputError("--users", f"must be at least 1, got {args.users}")
@@ -112,9 +124,11 @@ def _interactions_import(args: argparse.Namespace) -> int:
         skipped["ratings of items not in the catalog"] = unknown
     note = f"; skipped {skipped}" if skipped else ""
     print(f"imported {written} interactions of {len(ratings.by_user)} users{note}")
-    knn = knn_from_store(store, index)
-    knn.save(default_knn_path(), index.ids)
-    print(f"co-occurrence model rebuilt from everyone's interactions ({knn.similarity.nnz} item pairs)")
+    models = collab_from_store(store, index, load_tuned().collab)
+    models.save(default_knn_path().parent, index.ids)
+    modelled = f", EASE over {len(models.ease.items)} items" if models.ease is not None else ""
+    print(f"collaborative models refitted from everyone's interactions in {models.fit_s:.1f} s "
+          f"(item-kNN {models.knn.similarity.nnz} item pairs{modelled})")  # fmt: skip
     return 0
 
 
@@ -147,14 +161,17 @@ def _recommend(args: argparse.Namespace) -> int:
 def _eval_recsys(args: argparse.Namespace) -> int:
     from evals.recsys.runner import run
 
-    run(data=args.data, k=args.k, out=args.out, users=args.users, seed=args.seed)
+    if args.data is None and args.items is None:
+        raise InvalidInputError("--data", "is required", "pass --data FOLDER, or --items FILE --interactions FILE")
+    run(data=args.data, k=args.k, out=args.out, users=args.users, seed=args.seed, tune=args.tune, items=args.items,
+        interactions=args.interactions, sasrec=args.sasrec, install=args.install)  # fmt: skip
     return 0
 
 
 def _bench_recsys(args: argparse.Namespace) -> int:
     from evals.bench.recsys import run
 
-    run(data=args.data, history=args.history, requests=args.requests, users=args.users)
+    run(data=args.data, history=args.history, requests=args.requests, users=args.users, items=args.items)
     return 0
 
 

@@ -1,0 +1,79 @@
+"""Claim rules for the generic forms: "I stopped / gave up / no longer X" and "I switched (from X) to Y"."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from .claims import Claim, Clause
+from .rule_helpers import (
+    drop_verbs,
+    last_content_word,
+    phrase,
+)
+
+FREE_OF = re.compile(r"\b(?P<v>[a-z]+)-free\b(?! (?:zone|version|option|menu|diet|day|days|week|trial))")
+
+
+GAVE_IT_UP = re.compile(
+    r"\b(?:gave|give|giving|given) (?:it|them|that) up\b|\b(?:quit|stopped|dropped|ditched|sold|"
+    r"got rid of|gave away|left) (?:it|them|that)\b"
+)
+
+
+STOPPED = re.compile(
+    r"\b(?P<verb>stopped|stop|quit|quitting|gave up|give up|giving up|cut out|cutting out|got rid of|"
+    r"left|dropped|ditched|kicked|abandoned|no more|without|instead of|came off|off|done with|over|"
+    r"(?-i:(?<=cut )(?=\w+(?: \w+)? out\b)))\s*"
+    r"(?:on\s+)?(?:being (?:a |an )?)?(?P<v>.+)"
+)
+
+
+NO_LONGER = re.compile(
+    r"\b(?:no longer|not|never)\s+(?:really\s+|even\s+|actually\s+)?(?P<v>.+?)\s+(?:any more|any longer)\b"
+    r"|\bno longer\s+(?P<w>.+)"
+)
+
+
+SWITCHED = re.compile(
+    r"\b(?:switched|switching|switch|changed|converted|swapped|moved over|gone over|went over|changed over|"
+    r"upgraded|downgraded|transitioned)\s+(?:over\s+)?(?:from\s+(?P<x>.+?)\s+)?to\s+(?P<v>.+)"
+)
+
+
+LEFT_NOT_ENDED = re.compile(
+    r"^(?:the |my )?(?:house|home|office|work|room|party|building|station|airport|early|"
+    r"late|it|them|him|her|a|an|at|for|after|behind|on|in|out|town|school|class|the car)\b"
+)
+
+
+def generic(c: Clause) -> Iterable[Claim]:
+    """ "I stopped / gave up / no longer X" ends whatever X was; "I switched to Y" replaces a like value."""
+    for m in STOPPED.finditer(c.low):
+        target = m["v"]
+        if m["verb"] in ("left", "off", "over", "done with") and LEFT_NOT_ENDED.match(target):
+            continue
+        if m["verb"] in ("without",) and not re.search(r"\b(again|now|any more)\b", c.low):
+            continue
+        value = phrase(target, 4)  # the verb stays: "eating fish" ends a diet, not the goldfish
+        if value:
+            yield c.claim("any", value, negated=True, changed=True)
+    for m in FREE_OF.finditer(c.low):  # "I'm cancer-free now", "we're car-free"
+        yield c.claim("any", m["v"], negated=True, changed=True)
+    if GAVE_IT_UP.search(c.low) and c.before:  # "I haven't touched the piano in years, I gave it up"
+        value = last_content_word(c.before)
+        if value:
+            yield c.claim("any", value, negated=True, changed=True)
+    for m in NO_LONGER.finditer(c.low):
+        value = phrase(drop_verbs(m["v"] or m["w"]), 4)
+        if value:
+            yield c.claim("any", value, negated=True, changed=True)
+    for m in SWITCHED.finditer(c.low):
+        if m["x"]:
+            yield c.claim("any", phrase(drop_verbs(m["x"]), 4), negated=True, changed=True)
+        value = phrase(drop_verbs(c.cased(m)), 4)
+        if value:
+            yield c.claim("switch", value, changed=True, covers=("from",) if m["x"] else ())
+
+
+RULES = (generic,)
