@@ -29,6 +29,7 @@ from .request_vocabulary import CatalogVocabulary, build_vocabulary
 if TYPE_CHECKING:
     from memory.embedder import Embedder
 
+    from .ease import EASE
     from .catalog import CatalogIndex
     from .pipeline import RankingConfig, Signals
     from .ranking import UserProfile
@@ -364,6 +365,7 @@ def _similar_constraints(
         constraints.append(Constraint(f"similar:{seed}", mask, 0, describe, label))
         constraints.append(Constraint(f"similar_loose:{seed}", loose, 1, describe, label))  # too few share the rarest
     return constraints
+    ease: EASE | None = None,
 
 
 def _describer(
@@ -471,6 +473,6 @@ def rank_request(
     plan = plan_request(context, facets, embedder=embedder, knn=knn, exclude=seen, config=request_config)
     chosen, scores, signals = rank_items(
         context.index, profile, k, config=config, knn=knn, popularity=popularity, filters=filters,
-        allowed=plan.allowed, extra=plan.signals,
+        allowed=plan.allowed, extra=plan.signals, ease=ease,
     )  # fmt: skip
     return chosen, scores, signals, plan
