@@ -15,6 +15,7 @@ reply is assembled from parts, each from the source that can be trusted with it:
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -83,11 +84,20 @@ class ReplyInputs:
 class GroundedReplier:
     """Writes replies whose facts about the user come from current memories only."""
 
-    def __init__(self, store: MemoryStore, model: ChatModel, *, max_draft_tokens: int = 60, draft_tries: int = 3):
+    def __init__(
+        self,
+        store: MemoryStore,
+        model: ChatModel,
+        *,
+        max_draft_tokens: int = 60,
+        draft_tries: int = 3,
+        redraw_budget_s: float = 2.5,
+    ):
         self.store = store
         self.model = model
         self.max_draft_tokens = max_draft_tokens
         self.draft_tries = draft_tries
+        self.redraw_budget_s = redraw_budget_s  # no new draft starts after this: a slow machine gets the fallback
 
     def reply(self, inputs: ReplyInputs) -> Iterator[str]:
         """The reply in pieces, ready to stream."""
@@ -229,7 +239,10 @@ class GroundedReplier:
                 )
 
         shown = 0
+        started = time.perf_counter()
         for attempt in range(self.draft_tries):
+            if attempt and time.perf_counter() - started > self.redraw_budget_s:
+                break
             for sentence in _sentences(draft(0.0 if attempt == 0 else RETRY_TEMPERATURE)):
                 if problem(sentence, banned, user_texts):
                     break
