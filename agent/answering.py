@@ -2,9 +2,10 @@
 
 Search always returns the closest memories, even when none is about what was asked ("What's my
 dog's name?" finds "My cat is called Tom"). A reply built from such a hit invents; so a hit answers
-only when it shares the question's focus: the thing after "my" ("my dog", "my sister"), or the
-question's content words, allowing the few general words that name the same slot ("job" ~ "work").
-Without any shared word, only a very close paraphrase (dense cosine) answers.
+when it shares the question's content words (allowing the few general words that name the same slot:
+"job" ~ "work") or is a close paraphrase (dense cosine), and never when the thing the question asks
+about ("my dog", "my wife") is absent and the memory is about another thing of that kind ("my cat",
+"my sister").
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ import Stemmer
 
 from memory import Memory
 
-DENSE_ONLY_SIMILARITY = 0.62  # with no shared word, only a near paraphrase answers
+DENSE_ONLY_SIMILARITY = (
+    0.35  # with no shared word, a close paraphrase answers ("Which city am I in?" ~ "I'm based in Toronto")
+)
 MIN_SIMILARITY = 0.2  # below this a shared word is a coincidence
 SECOND_ANSWER_MARGIN = 0.08  # a second memory is added when it answers almost as well
 
@@ -187,8 +190,8 @@ def answering_memories(
         similarity = float(np.dot(question_vector, vector))
         words = _memory_words(memory)
         shared = sum(1 for stem in focus if _matches(stem, words))
-        if head is not None and not _matches(head, words):
-            continue  # "my dog" is never answered by a memory about a cat
+        if head is not None and not _matches(head, words) and _contrasts(head, memory.text):
+            continue  # "my dog" is never answered by "my cat", "my wife" never by "my sister"
         if (shared and similarity >= MIN_SIMILARITY) or similarity >= DENSE_ONLY_SIMILARITY:
             answers.append(Answer(memory=memory, shared_words=shared, similarity=similarity))
     answers.sort(key=lambda a: (a.shared_words, a.similarity), reverse=True)
@@ -198,6 +201,50 @@ def answering_memories(
     ):
         return answers[:1]
     return answers[:2]
+
+
+def _stems(words: str) -> frozenset[str]:
+    return frozenset(_STEMMER.stemWords(words.split(" ")))
+
+
+# Things of one kind that are not each other: a question about one is not answered by a memory about another.
+# A word that names the whole kind ("pet", "partner", "parent") is not in a set: it matches its members.
+_CONTRAST_SETS: tuple[frozenset[str], ...] = tuple(
+    _stems(group)
+    for group in (
+        "mother mom mum father dad sister brother wife husband son daughter grandmother grandma grandfather "
+        "grandpa aunt uncle cousin niece nephew girlfriend boyfriend fiance fiancee stepmother stepfather boss",
+        "dog cat parrot rabbit hamster horse bird turtle tortoise snake guinea puppy kitten",
+        "book movie film band song album show series game podcast singer actor author writer artist team",
+        "food drink dish dessert fruit vegetable cocktail beer wine coffee tea snack",
+        "colour color sport city country language car bike phone school university",
+    )
+)
+_SAME_THING = (
+    _stems("movie film"),
+    _stems("author writer"),
+    _stems("mother mom mum"),
+    _stems("father dad"),
+    _stems("colour color"),
+    _stems("dog puppy"),
+    _stems("cat kitten"),
+    _stems("grandmother grandma"),
+    _stems("grandfather grandpa"),
+)
+_MEMORY_HEADS = re.compile(r"\b(?:my|our)\s+(?:favou?rite\s+|best\s+|little\s+|older\s+|younger\s+)*([a-z]+)")
+
+
+def _contrasts(head: str, text: str) -> bool:
+    """Whether ``text`` is about another thing of the same kind as ``head`` ("cat" for "dog")."""
+    kinds = [group for group in _CONTRAST_SETS if head in group]
+    if not kinds:
+        return False
+    for word in _MEMORY_HEADS.findall(text.lower().replace("’", "'")):
+        other = _STEMMER.stemWord(word[:-2] if word.endswith("'s") else word)
+        same = other == head or any(head in group and other in group for group in _SAME_THING)
+        if not same and any(other in group for group in kinds):
+            return True
+    return False
 
 
 def focus_stems(question: str) -> list[str]:

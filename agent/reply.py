@@ -44,6 +44,13 @@ ANSWER_KINDS = (MemoryKind.FACT, MemoryKind.PREFERENCE, MemoryKind.EVENT, Memory
 PERSONAL_KINDS = (MemoryKind.FACT, MemoryKind.PREFERENCE, MemoryKind.EVENT)
 LEAD_SIMILARITY = 0.3  # a memory this close to a request is worth saying it was taken into account
 NEED_BONUS = 0.5  # a need (diet, budget, wheelchair, children) ranks before a merely close memory
+LIKE_BONUS = 0.25  # what the user loves doing counts for a request about their free time
+_FREE_TIME_REQUEST = re.compile(
+    r"\b(do|weekend|day off|days off|evening|tonight|afternoon|morning|free time|spare time|holiday|vacation|"
+    r"trip|plans?|bored|hobby|activity|activities|fun)\b",
+    re.IGNORECASE,
+)
+_LIKES = re.compile(r"\b(love|loves|enjoy|enjoys|like|likes|into|fan of|passionate|crazy about|favou?rite)\b", re.I)
 RETRY_TEMPERATURE = 0.8
 SUGGESTION_STOPS = ["\n\n", "\nPerson:", "\nRequest:", "\nSuggestion:"]
 MAX_LEAD_FACTS = 2
@@ -196,9 +203,12 @@ class GroundedReplier:
         similarity = vectors[1:] @ vectors[0]
         food = is_food_request(request)
         scored = []
+        free_time = _FREE_TIME_REQUEST.search(request) is not None
         for memory, score in zip(current, similarity, strict=True):
             if is_need(memory) and (food or not is_food_need(memory)):
                 scored.append((float(score) + NEED_BONUS, memory))
+            elif free_time and _LIKES.search(memory.text) and score + LIKE_BONUS >= LEAD_SIMILARITY:
+                scored.append((float(score) + LIKE_BONUS, memory))  # "my day off" ~ "I love hiking"
             elif score >= LEAD_SIMILARITY:
                 scored.append((float(score), memory))
         scored.sort(key=lambda pair: pair[0], reverse=True)
