@@ -69,7 +69,7 @@ _SELF_TALK = re.compile(
     r"|\bfor me\b",
     re.IGNORECASE,
 )
-_MARKER = re.compile(r"^(?:(?:[-*•]|\d+[.)]|[A-Ca-c]\))\s+|(?:suggestion|answer|assistant)\s*:\s*)+", re.I)
+_MARKER = re.compile(r"^(?:(?:[-*•]|\d+[.)]|[A-Ea-e][.)])\s+|(?:suggestion|answer|assistant)\s*:\s*)+", re.I)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
 _WHAT_IS_MY = re.compile(
     r"\b(?:what(?:'s| is| are| was| were)|do you (?:know|remember)|which is|when is|where is)\s+"
@@ -234,7 +234,7 @@ class GroundedReplier:
         user_texts = [m.text for m in personal] + [inputs.message]
         if is_request:  # a pattern a base model continues well; an instruct model follows it too
             facts = " ".join(as_sentence(m.text) for m in relevant) or "Nothing known yet."
-            prompt = prompts.render("reply_suggestion", facts=facts, request=question)
+            prompt = prompts.render("reply_suggestion", facts=facts, request=question).rstrip()
 
             def draft(temperature: float) -> Iterator[str]:
                 return self.model.stream_text(
@@ -279,7 +279,7 @@ def _sentences(pieces: Iterator[str]) -> Iterator[str]:
             while len(lines) > 1 and not _clean(lines[0]):
                 lines.pop(0)  # an empty or label-only line: the content starts on the next one
             buffer = "\n".join(lines)
-            first, line_done = lines[0], len(lines) > 1
+            first, line_done = _MARKER.sub("", lines[0].lstrip()), len(lines) > 1
             parts = _SENTENCE_END.split(first)
             for sentence in parts[:-1]:
                 yield _clean(sentence)
