@@ -69,6 +69,7 @@ _SELF_TALK = re.compile(
     r"|\bfor me\b",
     re.IGNORECASE,
 )
+_CLAIM_ABOUT_USER = re.compile(r"^(you're|you are|you were|you have|you've|your)\b", re.IGNORECASE)
 _MARKER = re.compile(r"^(?:(?:[-*•]|\d+[.)]|[A-Ea-e][.)])\s+|(?:suggestion|answer|assistant)\s*:\s*)+", re.I)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
 _WHAT_IS_MY = re.compile(
@@ -431,7 +432,10 @@ def problem(sentence: str, banned: Sequence[str], user_texts: Sequence[str]) -> 
         return "repeats the user's words as the assistant's"
     if _SELF_TALK.search(sentence):
         return "talks about the assistant as if it had a life"
+    if _CLAIM_ABOUT_USER.search(sentence):
+        return "states something about the user that no memory says"
     words = _TOKEN.findall(sentence.lower())
-    if len(words) >= 8 and len(set(words)) < len(words) / 2:
+    grams = [tuple(words[i : i + 3]) for i in range(len(words) - 2)]
+    if len(set(grams)) < len(grams) or (len(words) >= 8 and len(set(words)) < len(words) / 2):
         return "repeats itself"
     return None
