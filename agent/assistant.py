@@ -31,7 +31,7 @@ from memory.ownership import claim
 from memory.profile import Profile, ProfileBuilder
 from memory.records import MemoryKind, MemoryStatus, check_identifier, check_kind, check_text, check_user_id
 from tools.catalog import Catalog
-from tools.interactions import MAX_RATING, Action, Interaction, record_interactions
+from tools.interactions import MAX_RATING, Action, Interaction
 from tools.recommend import Recommendation, Recommender, default_knn_path
 from tools.retrieval import Filters
 
@@ -246,7 +246,7 @@ class Assistant:
         if action is Action.RATED and rating is None:
             raise InvalidInputError("rating", "is required for action 'rated'", "send a rating from 0 to 5")
         interaction = Interaction(item_id=check_identifier(item_id, "item_id"), action=action, rating=rating)
-        record_interactions(self.store, self.recommender.index, check_user_id(user_id), [interaction])
+        self.recommender.record(check_user_id(user_id), [interaction])  # counts towards a background refit
         return interaction
 
     # --- lifecycle -----------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""EASE, the collaborative models' bundle and their background refit."""
+"""EASE, the collaborative models' bundle, their background refit and their use by ``Recommender``."""
 
 from __future__ import annotations
 
@@ -9,12 +9,17 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
+from memory import MemoryStore
 from memory.errors import InvalidInputError
-from tools.catalog import CatalogIndex
+from tests.recsys_data import theme_of, write_movielens
+from tools.catalog import Catalog, CatalogIndex
 from tools.collab import CollabConfig, CollabModel, CollabRefresher
 from tools.ease import EASE
-from tools.interactions import Interaction
-from tools.items import make_item
+from tools.interactions import Interaction, read_ratings, record_interactions
+from tools.items import load_movielens_items, make_item
+from tools.pipeline import RankingConfig
+from tools.recommend import Recommender
+from tools.tuned import TunedConfig, save_tuned
 
 
 def random_matrix(users: int = 60, items: int = 12, seed: int = 0) -> sp.csr_matrix:
@@ -111,3 +116,31 @@ def test_a_failed_refit_keeps_the_current_models(caplog) -> None:
     assert refresher.notify(1)
     refresher.wait(10)
     assert installed == [] and "refit" in caplog.text
+
+
+def test_recorded_interactions_refit_everyones_models_in_the_background(
+    tmp_path: Path, embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RAPPORT_DATA_DIR", str(tmp_path / "data"))
+    tuned = TunedConfig(collab=CollabConfig(min_count=1, refit_every=3), ranking=RankingConfig(diversity=0.0))
+    save_tuned(tuned, tmp_path / "data" / "recsys" / "tuned.json")
+    folder = write_movielens(tmp_path / "ml", users=12)
+    store = MemoryStore(path=tmp_path / "chroma", embedder=embedder)
+    catalog = Catalog(path=tmp_path / "chroma", embedder=embedder)
+    catalog.load(load_movielens_items(folder).items)
+    for user, interactions in read_ratings(folder).by_user.items():
+        record_interactions(store, catalog.index(), user, interactions)
+    models = tmp_path / "models"
+    recommender = Recommender(store, catalog, knn_path=models / "itemknn.npz")
+    assert recommender.ease is None and recommender.knn is None  # nothing fitted yet
+    space = [item.id for item in catalog.index().items if theme_of(item.id) == "space"]
+    assert recommender.record("newcomer", [Interaction(item_id=space[0], rating=5.0)]) == 1
+    assert recommender._refresher is not None and recommender.ease is None  # below refit_every: no refit yet
+    recommender.record("newcomer", [Interaction(item_id=i, rating=5.0) for i in space[1:3]])
+    recommender._refresher.wait(60)
+    assert recommender.ease is not None and (models / "ease.npz").is_file() and (models / "itemknn.npz").is_file()
+    reloaded = Recommender(store, catalog, knn_path=models / "itemknn.npz")  # a new process finds them on disk
+    assert reloaded.ease is not None and np.array_equal(reloaded.ease.weights, recommender.ease.weights)
+    picks = reloaded.recommend("newcomer", k=2)
+    assert all(theme_of(p.item.id) == "space" for p in picks)
+    assert all(p.reason.startswith("Because you liked") for p in picks)  # EASE's weights say which liked item speaks for it

@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from memory.errors import RapportError
 
 from .context import ToolContext
-from .interactions import Interaction, record_interactions
+from .interactions import Interaction
 from .registry import tool
 from .request_facets import FacetFields, RequestFacets
 
@@ -66,5 +66,5 @@ def search_catalog(context: ToolContext, args: SearchCatalogArgs) -> list[dict[s
 def record_interaction(context: ToolContext, args: RecordInteractionArgs) -> dict[str, Any]:
     recommender = _recommender(context)
     interaction = Interaction(item_id=args.item_id, action=args.action, rating=args.rating)
-    record_interactions(context.store, recommender.index, context.user_id, [interaction])
+    recommender.record(context.user_id, [interaction])  # counts towards a background refit
     return {"recorded": args.action, "item_id": args.item_id, "title": recommender.catalog.get(args.item_id).title}
