@@ -90,8 +90,9 @@ CHANGED = re.compile(
 # A wish, plan or question is not a fact yet: "I'm thinking about moving to Spain", "I applied for a job at X".
 HYPOTHETICAL = re.compile(
     r"\b(?:thinking (?:about|of)|considering|consider|(?-i:might)|(?-i:may)(?! be\b)|maybe|perhaps|planning|plan to|"
-    r"plans to|want to|wants to|wanted to|would (?:like|love) to|would|hope to|hoping to|going to (?!the\b|a\b|"
-    r"an\b|my\b|our\b|work\b|school\b|church\b|bed\b|be\b)\w+|gonna|about to|dream of|dreaming of|wish|"
+    r"plans to|want to|wants to|wanted to|would (?:like|love) to|would|hope to|hoping to|"
+    r"(?:am|is|are|was|were) going to (?!the\b|a\b|an\b|my\b|our\b|work\b|school\b|church\b|bed\b|be\b)\w+|"
+    r"gonna|about to|dream of|dreaming of|wish|"
     r"if i|if we|should i|could|will (?!be \d)|applied for|applying for|apply for|interview(?:ed|ing)? (?:at|with|for)|"
     r"job interview|trying to decide|not sure (?:if|whether)|saving up for|save up for|looking at|test drove|"
     r"test-drove|test driving|next (?:week|month|year)|tomorrow|soon)\b",
@@ -161,11 +162,10 @@ def key_of(value: str) -> tuple[str, ...]:
 
 def group_of(stems: tuple[str, ...]) -> str | None:
     """The food group a value belongs to ("red meat" and "beef" -> meat), if any."""
-    for word in reversed(stems):
-        for name, group in FOOD_GROUP_OF.items():
-            if stem(name) == word:
-                return group
-    return None
+    return next((_GROUP_OF_STEM[word] for word in reversed(stems) if word in _GROUP_OF_STEM), None)
+
+
+_GROUP_OF_STEM = {stem(name): group for name, group in FOOD_GROUP_OF.items()}
 
 
 def split_clauses(text: str) -> list[str]:

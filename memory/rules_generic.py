@@ -22,7 +22,7 @@ GAVE_IT_UP = re.compile(
 
 
 STOPPED = re.compile(
-    r"\b(?P<verb>stopped|stop|quit|quitting|gave up|give up|giving up|cut out|cutting out|got rid of|"
+    r"\b(?P<verb>stopped|stop|quit|quitting|gave up|give up|giving up|given up|cut out|cutting out|got rid of|"
     r"left|dropped|ditched|kicked|abandoned|no more|without|instead of|came off|off|done with|over|"
     r"(?-i:(?<=cut )(?=\w+(?: \w+)? out\b)))\s*"
     r"(?:on\s+)?(?:being (?:a |an )?)?(?P<v>.+)"
@@ -55,7 +55,7 @@ def generic(c: Clause) -> Iterable[Claim]:
             continue
         if m["verb"] in ("without",) and not re.search(r"\b(again|now|any more)\b", c.low):
             continue
-        value = phrase(target, 4)  # the verb stays: "eating fish" ends a diet, not the goldfish
+        value = phrase(drop_verbs(target), 4)
         if value:
             yield c.claim("any", value, negated=True, changed=True)
     for m in FREE_OF.finditer(c.low):  # "I'm cancer-free now", "we're car-free"
@@ -64,8 +64,8 @@ def generic(c: Clause) -> Iterable[Claim]:
         value = last_content_word(c.before)
         if value:
             yield c.claim("any", value, negated=True, changed=True)
-    for m in NO_LONGER.finditer(c.low):
-        value = phrase(drop_verbs(m["v"] or m["w"]), 4)
+    for m in NO_LONGER.finditer(c.low):  # the whole span: "I don't have time for golf any more"
+        value = " ".join(drop_verbs(m["v"]).split()[:6]) if m["v"] else phrase(drop_verbs(m["w"]), 4)
         if value:
             yield c.claim("any", value, negated=True, changed=True)
     for m in SWITCHED.finditer(c.low):

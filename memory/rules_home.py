@@ -52,9 +52,13 @@ MOVE = re.compile(
 )
 
 
+ADDRESS = re.compile(r"\bmy (?:new |home |current )*address is (?:now )?(?:in |on )?(?P<v>.+)")
+OWN_PLACE = re.compile(r"\b(?:got|have|has|found|bought|rent|renting|moved into|into) (?:my|our|a) own "
+                       r"(?:place|flat|apartment|house|home|room)\b|\ba place of (?:my|our) own\b")
 HOUSING = re.compile(
     r"\b(?P<verb>rent|rents|renting|own|owns|bought|buy|buying|have|has|got|share|shares|sharing|found)\s+"
-    r"(?:a |an |the |my |our )?(?:own |new |small |little |big |tiny |nice |one-bedroom |two-bedroom |shared )*"
+    r"(?:a |an |the |my |our )?(?:own |new |first |dream |forever |family |small |little |big |tiny |nice |"
+    r"one-bedroom |two-bedroom |shared )*"
     r"(?P<v>(?:studio |tiny |terraced |detached |semi-detached )?(?:" + alternation(DWELLINGS) + r"))\b"
     r"(?:\s+with\s+(?P<with>.+))?"
 )
@@ -95,6 +99,10 @@ def residence(c: Clause) -> Iterable[Claim]:
             yield from _places(c, c.cased(m), negated=bool(m["neg"]) or ended(c.low), changed=True, only_names=True)
     for m in MOVE.finditer(c.low):
         yield from _move(c, m)
+    for m in ADDRESS.finditer(c.low):
+        yield from _places(c, c.cased(m), negated=ended(c.low), changed=True, covers=HOME_SLOTS, only_names=True)
+    if OWN_PLACE.search(c.low):  # "I've got my own place now": no longer with parents or flatmates
+        yield c.claim("household", "own place", changed=True)
     for m in HOUSING.finditer(c.low):
         if m["verb"] in ("have", "has") and not _subject_verb(c.low, m.start()):
             continue
@@ -128,7 +136,7 @@ def _move(c: Clause, m: re.Match[str]) -> Iterable[Claim]:
         if destination:
             yield from _places(c, destination, negated=False, changed=True, covers=HOME_SLOTS)
         return
-    if prep in ("to", "into", "in to", "in"):
+    if prep in ("to", "into", "in to", "in") and not re.search(r"\bover\b", part):  # "moved over to Apple Music"
         yield from _places(c, tail, negated=False, changed=True, covers=HOME_SLOTS)
         return
     if re.search(r"\b(house|home|abroad|away|out|back|across)\b", part):

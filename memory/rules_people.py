@@ -36,7 +36,10 @@ STATUS = re.compile(
 )
 
 
-GOT_STATUS = re.compile(r"\b(?:got|getting|get|just got) (?P<v>married|engaged|divorced|hitched)\b")
+GOT_STATUS = re.compile(
+    r"\b(?:got|getting|get|just got) (?P<v>married|engaged|divorced|hitched)\b"
+    r"|\b(?:going through|in the middle of|filed for|filing for) (?:a |the |my |our )?(?P<w>divorce|separation)\b"
+)
 
 
 BREAK_UP = re.compile(
@@ -130,7 +133,8 @@ def relationship(c: Clause) -> Iterable[Claim]:
         if m["name"]:
             yield c.claim("partner", c.text[m.start("name") : m.end("name")], subject=owner)
     for m in GOT_STATUS.finditer(c.low):
-        status = {"divorced": "single", "hitched": "married"}.get(m["v"], m["v"])
+        said = m["v"] or "divorced"  # "going through a divorce"
+        status = {"divorced": "single", "hitched": "married"}.get(said, said)
         yield c.claim("relationship", status, subject=owner, changed=True)
         yield from _partner_before(c, m.start(), owner, negated=status == "single")
     for m in BREAK_UP.finditer(c.text):
@@ -238,7 +242,7 @@ def family(c: Clause) -> Iterable[Claim]:
         group = "v" if m["v"] else "w"
         value = c.text[m.start(group) : m.end(group)]
         if value[:1].isupper():
-            yield c.claim("name", value, additive=False)
+            yield c.claim("name", value, subject=SELF, additive=False)  # "everyone calls me Bob"
 
 
 RULES = (relationship, family)

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable
 
 from .claims import SELF, Claim, Clause, stem
-from .lexicon import PETS, THINGS
+from .lexicon import PETS, THINGS, words
 from .rule_helpers import (
     alternation,
     capitalised,
@@ -38,7 +38,8 @@ PET_LOSS = re.compile(
 
 LOSE_PET = re.compile(
     r"\b(?:put down|rehome|rehomed|give away|gave away|give up|gave up|re-home|re-homed|lost|bury|buried|"
-    r"had to give|had to put|said goodbye to|say goodbye to|saying goodbye to)\s+"
+    r"had to give|had to put|said goodbye to|say goodbye to|saying goodbye to|found a home for|found a new home for|"
+    r"find a new home for|found (?:him|her|them) a new home)\s+"
     r"(?:(?:my|our|the|one of (?:my|our))\s+)?(?:\w+\s+)?"
     r"(?:(?P<pet>" + PET_WORDS + r")\b(?:\s+(?P<called>(?-i:[A-Z])\w+))?|(?P<name>(?-i:[A-Z])\w+))",
     re.I,
@@ -53,6 +54,12 @@ NAMED_LOSS = re.compile(
 )
 
 
+PET_COUNT = re.compile(
+    r"\b(?:have|has|got|own|adopted|now have) (?P<n>a second|a third|a fourth|another|an|a|one|two|three|four|five|"
+    r"six|\d+) (?:\w+ )?(?P<pet>" + alternation(PETS) + r")\b"
+)
+COUNTS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "a second": 2,
+          "a third": 3, "a fourth": 4}
 NO_PETS = re.compile(r"\b(?:no|not have any|no longer have any|not have|without) (?:more )?pets?\b")
 
 
@@ -83,13 +90,13 @@ LOSE_THING = re.compile(
     r"\b(?:sold|selling|sell|crashed|totaled|totalled|wrecked|scrapped|lost|gave away|give away|got rid of|"
     r"get rid of|getting rid of|returned|traded in|trade in|traded|donated|ditched|replace|replaced|replacing|"
     r"no longer (?:have|own|drive|ride)|not (?:have|own|drive|ride))\s+(?:(?:my|our|the|his|her|a|an|any)\s+)?"
-    r"(?:old\s+|beloved\s+|trusty\s+)?(?:[\w'-]+\s+){0,2}?(?P<thing>" + THING_WORDS + r")\b" + NOT_OWNED
+    r"(?:old\s+|beloved\s+|trusty\s+)?(?P<mid>(?:[\w'-]+\s+){0,2}?)(?P<thing>" + THING_WORDS + r")\b" + NOT_OWNED
 )
 
 
 GAVE_THING = re.compile(
     r"\b(?:gave|give|giving|passed on|handed down|handed on)\s+(?:my|our|the)\s+(?:old\s+)?"
-    r"(?:[\w'-]+\s+){0,2}?(?P<thing>" + THING_WORDS + r")\s+(?:to|away)\b"
+    r"(?P<mid>(?:[\w'-]+\s+){0,2}?)(?P<thing>" + THING_WORDS + r")\s+(?:to|away)\b"
 )
 
 
@@ -104,7 +111,7 @@ TRADED_FOR = re.compile(r"\b(?:traded|swapped|exchanged|trade|swap)\b.*?\bfor (?
 
 CONTACT = re.compile(
     r"\bmy (?P<new>new )?(?:(?:mobile|cell|cellphone|phone|home|work|personal) )?(?P<kind>number|phone number|"
-    r"email address|email|e-mail|address|phone)\s+is\s+(?:now\s+)?(?P<v>\S+(?: \S+){0,5})"
+    r"email address|email|e-mail|phone)\s+is\s+(?:now\s+)?(?P<v>\S+(?: \S+){0,5})"
 )
 
 
@@ -139,6 +146,12 @@ def pets(c: Clause) -> Iterable[Claim]:
             subject = SELF if pattern is NAMED_LOSS else c.subject
             name = m["name"] or m.groupdict().get("called")
             yield _pet(c, PETS[pet.lower()] if pet else "", name, negated=True, subject=subject)
+    for m in PET_COUNT.finditer(c.low):  # how many: "I have two cats" vs "we got a third cat"
+        count = COUNTS.get(m["n"]) or (int(m["n"]) if m["n"].isdigit() else None)
+        gone = negated_before(c.low, m.start(), 16) or ended(c.low)
+        if count and not gone and (count > 1 or m["n"] in ("one",)):
+            yield Claim(subject=c.subject if c.subject != "other" else SELF, slot="pet-count:" + PETS[m["pet"]],
+                        key=(str(count),), raw=str(count), changed=c.changed or m["n"].startswith("a "))
     if NO_PETS.search(c.low):
         yield Claim(subject=c.subject, slot="pet", key=("pet",), raw="pets", negated=True, changed=True)
 
@@ -152,9 +165,20 @@ def _pet(c: Clause, species: str, name: str | None, *, negated: bool, **extra: o
     )
 
 
+def _named(c: Clause, m: re.Match[str]) -> bool:
+    """A word that is also a make ("golf", "focus", "switch") names a thing only when written as a name."""
+    return m["thing"] not in AMBIGUOUS_MAKES or c.text[m.start("thing") : m.start("thing") + 1].isupper()
+
+
+AMBIGUOUS_MAKES = frozenset(words("golf focus polo mini seat civic trek pixel galaxy mac jaguar fiesta kindle"))
+PREPOSITIONS = frozenset(words("for of to with at in on about from"))
+
+
 def possessions(c: Clause) -> Iterable[Claim]:
     """Things owned, by category ("car"); the raw value keeps the make ("Toyota Corolla")."""
     for m in OWN.finditer(c.low):
+        if not _named(c, m):
+            continue
         mid = m["mid"].split()
         if any(word in ("for", "of", "to", "with", "at", "in", "on", "my", "our", "his", "her") for word in mid[1:]):
             continue
@@ -186,10 +210,14 @@ def possessions(c: Clause) -> Iterable[Claim]:
         yield _thing(c, THINGS[m["thing"]], _make(c.cased(m), ""), negated=ended(c.low), changed=c.changed)
     for pattern in (LOSE_THING, GAVE_THING, THING_GONE):
         for m in pattern.finditer(c.low):
-            yield _thing(c, THINGS[m["thing"]], "", negated=True, changed=True)
+            between = set((m.groupdict().get("mid") or "").split())
+            if not _named(c, m) or PREPOSITIONS & between:
+                continue  # "I don't have time for golf any more"
+            make = _make(c.text[m.start("thing") : m.end("thing") + 20], m["thing"])
+            yield _thing(c, THINGS[m["thing"]], make, negated=True, changed=True)
     for m in TRADED_FOR.finditer(c.low):
-        words = [w.strip(".,!") for w in m["v"].split()[:3]]
-        thing = next((THINGS[w] for w in words if w in THINGS), None)
+        named = [w.strip(".,!") for w in m["v"].split()[:3]]
+        thing = next((THINGS[w] for w in named if w in THINGS), None)
         if thing:
             yield _thing(c, thing, _make(c.cased(m), ""), negated=False, changed=True)
     for m in CONTACT.finditer(c.low):

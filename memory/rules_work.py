@@ -109,6 +109,15 @@ STUDENT = re.compile(
 )
 
 
+PROMOTED = re.compile(
+    r"\b(?:promoted|been made|was made|became|moved up) (?:to |into )?(?:an? |the )?"
+    r"(?P<v>[a-z][\w-]*(?: [a-z][\w-]*){0,2})"
+)
+SCHOOL_AT = re.compile(
+    r"\b(?:is|am|are|started|starts|starting|began|begins|goes to|go to|attends|attending|entered|moved up to|"
+    r"off to|now at|now in) (?:at |in |to )?(?:a |the )?(?P<v>(?:primary |secondary |high |middle |elementary |"
+    r"nursery |grammar |boarding )?school|university|uni|college|kindergarten|nursery|sixth form|year \d+)\b"
+)
 GRADUATED = re.compile(r"\b(?:graduated|graduate|finished (?:my )?(?:degree|studies|school|university|college))\b")
 
 
@@ -208,6 +217,12 @@ def occupation(c: Clause) -> Iterable[Claim]:
         yield c.claim("workplace", "office", negated=ended(c.low))
     for m in STUDENT.finditer(c.text):
         yield c.claim("school", capitalised(c.cased(m)), negated=ended(c.low))
+    for m in PROMOTED.finditer(c.low):
+        title = _job_title(m["v"], require_known=False)
+        if title and not re.match(r"(?:a |the )?(?:member|partner|friend|fan|mother|father|mum|dad)\b", title):
+            yield c.claim("occupation", title, changed=True)
+    for m in SCHOOL_AT.finditer(c.low):
+        yield c.claim("school", m["v"], changed=c.changed or not m.group().startswith(("is", "am", "are")))
     if GRADUATED.search(c.low):
         yield c.claim("occupation", "student", negated=True, changed=True)
         yield c.claim("school", negated=True, changed=True)
@@ -231,11 +246,14 @@ PROFESSIONS = frozenset(words("teaching nursing medicine law academia modelling 
 def _job_title(value: str, *, require_known: bool) -> str:
     """The words of ``value`` up to and including an occupation ("software developer at X" -> "software developer")."""
     words = [w.strip(".,!?;:") for w in value.split()]
+    last = None  # the head is the last occupation word: "engineering manager", not "engineering"
     for index, word in enumerate(words):
         if word in NON_JOB_WORDS or word in BOUNDARY_JOB:
             break
         if word in OCCUPATIONS or stem(word) in OCCUPATION_STEMS:
-            return " ".join(words[: index + 1])
+            last = index
+    if last is not None:
+        return " ".join(words[: last + 1])
     if require_known:
         return ""
     title = " ".join(w for w in words[:3] if w not in BOUNDARY_JOB)

@@ -16,7 +16,7 @@ import re
 
 SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\n+")
 JOIN = re.compile(r",?\s+(?:and|but)\s+(?=(?:I|I'm|I've|I'd|my|My|we|We|our|Our)\b)")
-ABBREVIATIONS = re.compile(r"\b(?:St|Dr|Mr|Mrs|Ms|Prof|Mt|Jr|Sr|vs|etc|approx|e\.g|i\.e|No)\.$")
+ABBREVIATIONS = re.compile(r"\b(?:St|Dr|Mr|Mrs|Ms|Prof|Mt|Jr|Sr|vs|etc|approx|e\.g|i\.e|No|[A-Z])\.$")  # and initials
 EXPLICIT = re.compile(r"^(please\s+)?(remember|note|keep in mind)\s+(that\s+)?", re.IGNORECASE)
 DISCOURSE = re.compile(
     r"^(?:(?:(?:just )?so you know|by the way|btw|fyi|for the record|oh,? and|oh|ah|and|so|well|anyway|actually|"
@@ -42,7 +42,8 @@ VERB = re.compile(
     r"own|owns|drive|drives|study|studies|teach|teaches|prefer|prefers|support|supports|use|uses|speak|speaks|"
     r"take|takes|took|make|makes|made|run|runs|know|knows|think|thinks|feel|feels|keep|keeps|broke|split|"
     r"died|stopped|started|switched|turned|rent|rents|share|shares|collect|collects|wear|wears|smoke|smokes|"
-    r"care|cares|miss|misses|visit|visits|grew|born|met|came|come|comes|says|said|try|tries|tried|"
+    r"care|cares|miss|misses|visit|visits|grew|born|met|came|come|comes|says|said|try|tries|tried|call|calls|"
+    r"go|goes|prefer|prefers|drive|drives|ride|rides|wear|wears|"
     r"\w+ed)\b|'(?:m|s|re|ve|d|ll)\b|\w+n't\b",
     re.IGNORECASE,
 )

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from .claims import STOP, Claim, claims, group_of, stem
+from .claims import STOP, TIME_WORDS, Claim, claims, group_of, stem
 from .lexicon import words
 from .records import Memory, MemoryStatus
 
@@ -29,7 +29,7 @@ SINGLE_VALUED = frozenset(
     relationship partner
     name age commute team prefer children grandchildren""")
 )
-SINGLE_PREFIXES = ("favourite:", "contact:", "schedule:")
+SINGLE_PREFIXES = ("favourite:", "contact:", "schedule:", "pet-count:")
 SWITCH_SIMILARITY = 0.45  # MiniLM cosine of two values of one kind: "Windows"/"Linux", "tea"/"coffee" are above
 PREFER_SIMILARITY = 0.35  # "tea"/"coffee" .5+, "tea"/"aisle seats on planes" under .2
 
@@ -52,10 +52,12 @@ def conflicts(old: Claim, new: Claim, similar: Similarity | None = None) -> bool
     """Whether ``new`` makes ``old`` untrue (see the module docstring)."""
     if old.subject != new.subject or old.negated and new.slot in ("any", "switch"):
         return False
-    if new.slot == "any":
-        return new.negated and not _own_rules_only(old.slot) and keys_match(old.key, new.key)
+    if new.slot == "any":  # "I gave up sugar" ends "I drink soda"; "I cut out soda" leaves "I eat sugar"
+        return new.negated and not _own_rules_only(old.slot) and covers_item(new.key, old.key)
     if new.slot == "exists":  # "my dad passed away" ends every fact about him
         return new.negated and not old.negated
+    if new.slot == "like" and new.negated and old.slot.startswith("favourite:") and not old.negated:
+        return keys_match(old.key, new.key)  # "I've gone off Coldplay" ends "my favourite band is Coldplay"
     if new.slot == "consume" and old.slot == "like" and new.negated and not old.negated:
         return group_of(old.key) is not None and keys_match(old.key, new.key)  # "I love steak" -> "I'm vegan now"
     if new.slot == "switch":
@@ -93,7 +95,9 @@ def _own_rules_only(slot: str) -> bool:
     return slot in NOT_ENDED_BY_STOPPING or slot.startswith(SINGLE_PREFIXES)
 
 
-SWITCHABLE = frozenset(words("use like prefer consume activity own commute diet diet-plan team shift workplace"))
+SWITCHABLE = frozenset(
+    words("use like prefer consume activity own commute diet diet-plan team shift workplace aid medication habit")
+)
 NOT_ENDED_BY_STOPPING = frozenset(words("pet own allergy partner relationship age name children grandchildren"))
 
 
@@ -108,7 +112,7 @@ def _single_conflict(old: Claim, new: Claim, similar: Similarity | None) -> bool
         if keys_match(old.key, new.key):
             return False
         if old.slot == "prefer":
-            return similar is not None and similar(old.raw, new.raw) >= PREFER_SIMILARITY
+            return similar is not None and similar(_plain(old.raw), _plain(new.raw)) >= PREFER_SIMILARITY
         return True
     return not new.key and new.changed
 
@@ -129,8 +133,8 @@ def _pet_conflict(old: Claim, new: Claim) -> bool:
 def _owned_conflict(old: Claim, new: Claim) -> bool:
     if old.key != new.key:
         return False
-    if old.negated != new.negated:
-        return new.negated or keys_match(old.key, new.key)
+    if old.negated != new.negated:  # "I sold my Switch" leaves "I have a PlayStation"
+        return not (old.raw and new.raw and not keys_match(stems(old.raw), stems(new.raw)))
     if old.negated or new.additive or not new.changed:
         return False
     return not (old.raw and new.raw and keys_match(stems(old.raw), stems(new.raw)))
@@ -152,7 +156,7 @@ def _switched(old: Claim, new: Claim, similar: Similarity | None) -> bool:
 
 def _plain(value: str) -> str:
     """A value without counts and articles ("two coffees" -> "coffees"), as an embedding compares it best."""
-    words = [w for w in value.split() if w.lower() not in STOP and not w.isdigit()]
+    words = [w for w in value.split() if w.lower() not in STOP and w.lower() not in TIME_WORDS and not w.isdigit()]
     return " ".join(words) or value
 
 
@@ -183,7 +187,28 @@ def _replaces_unparsed(old_text: str, new_claims: tuple[Claim, ...]) -> bool:
 
 
 def replaced_by(new_text: str, memories: Sequence[Memory], similar: Similarity | None = None) -> list[Memory]:
-    """The active ``memories`` that ``new_text`` makes untrue, in the order given."""
-    if not claims(new_text):
+    """The active ``memories`` that ``new_text`` makes untrue, in the order given.
+
+    A memory none of whose claims shares a subject with the new claims (or, for slot-bound claims, a
+    slot) is skipped before the pairwise rules run: a user can have thousands of memories.
+    """
+    new_claims = claims(new_text)
+    if not new_claims:
         return []
-    return [m for m in memories if m.status is MemoryStatus.ACTIVE and replaces(m.text, new_text, similar)]
+    subjects = {c.subject for c in new_claims}
+    slots = {slot for c in new_claims for slot in (c.slot, *c.covers)}
+    open_ended = any(c.slot in OPEN_ENDED for c in new_claims)
+    found = []
+    for memory in memories:
+        if memory.status is not MemoryStatus.ACTIVE:
+            continue
+        old_claims = claims(memory.text)
+        if old_claims and not any(c.subject in subjects and (open_ended or c.slot in slots) for c in old_claims):
+            continue
+        if replaces(memory.text, new_text, similar):
+            found.append(memory)
+    return found
+
+
+# New claims that can end an old claim in another slot (matched by value or subject, not by slot).
+OPEN_ENDED = frozenset(("any", "switch", "exists", "consume"))

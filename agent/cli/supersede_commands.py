@@ -13,7 +13,7 @@ def register(*, evals: argparse._SubParsersAction, **_: argparse._SubParsersActi
         type=Path,
         nargs="+",
         default=None,
-        help="JSON Lines files of {domain, old, new, supersede} (default: the two labelled sets in tests/data)",
+        help="JSON Lines files of {domain, old, new, supersede} (default: the labelled sets in tests/data)",
     )
     supersede.add_argument("--out", type=Path, default=None, help="output folder (metrics.json, report.md, plot)")
     supersede.add_argument("--limit", type=int, default=None, help="only the first N pairs of each file")
