@@ -26,6 +26,7 @@ def test_load_import_recommend(tmp_path, capsys, data_dir) -> None:
     assert main(["interactions", "import", str(folder / "ratings.csv"), "--users", "5"]) == 0
     out = capsys.readouterr().out
     assert "imported 35 interactions of 5 users" in out and (data_dir / "recsys" / "itemknn.npz").is_file()
+    assert "collaborative models refitted" in out and (data_dir / "recsys" / "ease.npz").is_file()
 
     assert main(["recommend", "--user", "u1000", "--k", "3", "--json"]) == 0
     picks = json.loads(capsys.readouterr().out)

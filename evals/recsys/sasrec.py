@@ -18,6 +18,8 @@ import numpy as np
 from pydantic import BaseModel, Field
 from tqdm import tqdm
 
+MAX_WINDOWS = 8
+
 
 class SASRecConfig(BaseModel):
     dim: int = Field(default=64, ge=8)
@@ -28,9 +30,9 @@ class SASRecConfig(BaseModel):
     lr: float = Field(default=1e-3, gt=0)
     batch: int = Field(default=64, ge=1)
     negatives: int = Field(default=256, ge=1)
-    epochs: int = Field(default=40, ge=1, description="Upper bound; validation picks the epoch.")
+    epochs: int = Field(default=35, ge=1, description="Upper bound; validation picks the epoch.")
     every: int = Field(default=5, ge=1, description="Validate every this many epochs.")
-    patience: int = Field(default=2, ge=1, description="Stop after this many validations without a gain.")
+    patience: int = Field(default=1, ge=1, description="Stop after this many validations without a gain.")
     seed: int = 0
     threads: int = Field(default=2, ge=1)
 
@@ -107,11 +109,12 @@ def _pad(sequences: Sequence[np.ndarray], length: int):
 
 def _windows(sequences: list[np.ndarray], max_len: int, rng: np.random.Generator) -> list[np.ndarray]:
     """Slices of max_len + 1 items: the most recent one per user, and as many random earlier ones as the
-    history has further positions, so one epoch sees about every position once."""
+    history has further positions (at most ``MAX_WINDOWS`` in all, so a few very long histories do not
+    dominate an epoch's time)."""
     windows = []
     for sequence in sequences:
         windows.append(sequence[-(max_len + 1) :])
-        for _ in range(math.ceil(len(sequence) / max_len) - 1):
+        for _ in range(min(math.ceil(len(sequence) / max_len), MAX_WINDOWS) - 1):
             end = int(rng.integers(max_len + 1, len(sequence) + 1))
             windows.append(sequence[end - max_len - 1 : end])
     return windows
