@@ -124,6 +124,8 @@ class _Client:
                         "wait for it to start, or stop it"
                     ) from None
                 time.sleep(0.2)
+            except httpx.HTTPError as error:
+                raise _lost(self.url, error) from None
         if response.status_code >= 400:
             raise _error(response)
         return response
@@ -135,6 +137,14 @@ class _Client:
         self.http.close()
 
 
+class ServerNotFoundError(NotFoundError):
+    """The owning server's 404, with the server's own message (it already names the field and value)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(field, message)
+        self.args = (message,)
+
+
 def _error(response: httpx.Response) -> RapportError:
     try:
         error = response.json()["error"]
@@ -142,12 +152,19 @@ def _error(response: httpx.Response) -> RapportError:
     except (ValueError, KeyError, TypeError, AttributeError):
         message, param = response.text[:500] or f"HTTP {response.status_code}", None
     if response.status_code == 404 and param:
-        return NotFoundError(str(param), message)
+        return ServerNotFoundError(str(param), message)
     if response.status_code == 400:
         return InvalidInputError(str(param or "request"), message.removeprefix(f"{param}: ") if param else message)
     if response.status_code == 401:
         return InvalidInputError("RAPPORT_API_KEY", message, "set the key the server was started with")
     return StoreUnavailableError(f"the server answered {response.status_code}: {message}")
+
+
+def _lost(url: str, error: Exception) -> StoreUnavailableError:
+    return StoreUnavailableError(
+        f"`rapport serve` at {url} stopped answering ({type(error).__name__}: {error}); "
+        "what it acknowledged is kept: check that it is running and try again"
+    )
 
 
 def _user(user_id: str) -> str:
@@ -206,10 +223,21 @@ class RemoteAssistant(_Client):
     """The ``Assistant`` methods ``rapport chat``, ``profile``, ``backup`` and ``restore`` use, over HTTP."""
 
     def stream(self, user_id: str, message: str, *, thread_id: str | None = None) -> Iterator[StreamEvent]:
-        from agent.types import Reply, StreamEvent
+        """The turn as the assistant's own events, read from the server's OpenAI-style stream."""
+        import httpx
 
         headers = {"X-Rapport-Thread": thread_id} if thread_id else {}
         body = {"model": "rapport", "user": user_id, "stream": True, "messages": [{"role": "user", "content": message}]}
+        try:
+            yield from self._stream_events(body, headers, thread_id)
+        except httpx.HTTPError as error:
+            raise _lost(self.url, error) from None
+
+    def _stream_events(
+        self, body: dict[str, Any], headers: dict[str, str], thread_id: str | None
+    ) -> Iterator[StreamEvent]:
+        from agent.types import Reply, StreamEvent
+
         text: list[str] = []
         with self.http.stream("POST", "/v1/chat/completions", json=body, headers=headers) as response:
             if response.status_code >= 400:
@@ -260,15 +288,26 @@ class RemoteAssistant(_Client):
 
     def backup(self, out: Path) -> None:
         """Stream the server's consistent backup into ``out`` (written whole, then renamed into place)."""
+        import httpx
+
+        from agent.backup import WRITABLE
+
         temporary = out.with_name(f".{out.name}.part")
-        with self.http.stream("GET", "/v1/backup") as response:
-            if response.status_code >= 400:
-                response.read()
-                raise _error(response)
-            with temporary.open("wb") as file:
-                for chunk in response.iter_bytes():
-                    file.write(chunk)
-        temporary.replace(out)
+        try:
+            with self.http.stream("GET", "/v1/backup") as response:
+                if response.status_code >= 400:
+                    response.read()
+                    raise _error(response)
+                with temporary.open("wb") as file:
+                    for chunk in response.iter_bytes():
+                        file.write(chunk)
+            temporary.replace(out)
+        except OSError as error:
+            raise InvalidInputError("--out", f"cannot write {out}: {error.strerror or error}", WRITABLE) from None
+        except httpx.HTTPError as error:
+            raise _lost(self.url, error) from None
+        finally:
+            temporary.unlink(missing_ok=True)
 
     def restore(self, path: Path) -> dict[str, Any]:
         with path.open("rb") as file:

@@ -44,6 +44,7 @@ log = logging.getLogger(__name__)
 FORMAT = "rapport-backup"
 VERSION = 1
 RESTORE_FOLDER = "restores"
+WRITABLE = "pick a file in a folder you can write to"
 FILE_FOLDERS = ("recsys",)  # data-dir files that belong in a backup (the recommender's co-occurrence model)
 
 
@@ -63,10 +64,10 @@ class BackupSummary(BaseModel):
 def write_backup(assistant: Assistant, out: str | Path) -> BackupSummary:
     """Write a consistent backup of everything ``assistant`` holds to ``out`` (whole, then renamed)."""
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
     temporary = out.with_name(f".{out.name}.{uuid.uuid4().hex[:8]}.part")
     counts: Counter[str] = Counter()
     try:
+        out.parent.mkdir(parents=True, exist_ok=True)
         with gzip.open(temporary, "wt", encoding="utf-8") as file:
             file.write(_line({"type": "header", "format": FORMAT, "version": VERSION, "created_at": _now()}))
             with assistant.quiesced():
@@ -77,6 +78,8 @@ def write_backup(assistant: Assistant, out: str | Path) -> BackupSummary:
         with temporary.open("rb") as written:
             os.fsync(written.fileno())
         temporary.replace(out)
+    except OSError as error:
+        raise InvalidInputError("--out", f"cannot write {out}: {error.strerror or error}", WRITABLE) from None
     finally:
         temporary.unlink(missing_ok=True)
     return summarize(read_backup(out))  # reading it back checks the file that was written
@@ -219,6 +222,8 @@ def _apply(assistant: Assistant, records: list[dict[str, Any]]) -> BackupSummary
         by_type[record["type"]].append(record)
     users = sorted({r["user_id"] for r in records if r.get("user_id")})
     store, saver, outbox = assistant.store, assistant.checkpointer, assistant.outbox
+    if by_type["catalog_item"] and assistant.recommender is None:  # checked before anything is replaced
+        raise RapportError("the backup has a catalog but this assistant has none to restore it into")
     with assistant.quiesced():
         for user_id in users:  # replace, not merge: what the backup says about this user is what stays
             outbox.discard_user(user_id)
@@ -263,8 +268,7 @@ def _put_checkpoint(saver: Any, record: dict[str, Any]) -> None:
 def _load_catalog(assistant: Assistant, records: list[dict[str, Any]]) -> None:
     from tools.items import Item
 
-    if assistant.recommender is None:
-        raise RapportError("this assistant has no catalog to restore into")
+    assert assistant.recommender is not None
     items = [Item.model_validate(record["item"]) for record in records]
     vectors = np.stack([_unvector(record["embedding"]) for record in records])
     assistant.recommender.catalog.load(items, embeddings=vectors)

@@ -28,6 +28,7 @@ from memory.errors import StoreUnavailableError
 OUTBOX_FILE = "outbox.sqlite"
 MAX_ATTEMPTS = 5  # a job failing this many starts in a row is set aside as "failed", not retried forever
 KEEP_DONE_S = 24 * 3600
+PRUNE_EVERY = 500  # finished jobs between two prunes
 
 JobKind = Literal["turn", "import", "restore"]
 JobState = Literal["pending", "done", "failed"]
@@ -81,6 +82,7 @@ class Outbox:
         except sqlite3.Error as error:
             raise StoreUnavailableError(f"cannot open the outbox {self.path}: {error}") from error
         self._lock = threading.Lock()
+        self._finished = 0
         self._prune()
 
     def add(self, kind: JobKind, user_id: str | None, payload: dict[str, Any]) -> Job:
@@ -129,6 +131,9 @@ class Outbox:
     def done(self, job: Job) -> None:
         job.state = "done"
         self._update(job.id, state="done", error=None)
+        self._finished += 1
+        if self._finished % PRUNE_EVERY == 0:  # a server that runs for weeks keeps the file small too
+            self._prune()
 
     def failed(self, job: Job, error: BaseException) -> None:
         """Count a failed attempt; the job stays pending (replayed on the next start) until ``MAX_ATTEMPTS``."""

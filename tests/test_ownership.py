@@ -26,6 +26,9 @@ HOLD = (
 )
 
 
+ACKNOWLEDGED = ["My brother Tom is a firefighter in Ohio", "I have two cats named Miso and Tofu", "I work night shifts"]
+
+
 def hold(data_dir: Path) -> subprocess.Popen:
     """Another process that owns ``data_dir`` (as a `rapport chat` would) until it is killed."""
     holder = subprocess.Popen([sys.executable, "-c", HOLD, str(data_dir)], stdout=subprocess.PIPE, text=True, cwd=REPO)
@@ -102,6 +105,7 @@ def test_the_cli_stops_with_one_clear_line_when_another_process_owns_the_data_di
 
 @pytest.mark.slow
 def test_commands_go_through_the_server_that_owns_the_data_dir(tmp_path: Path) -> None:
+    """Also the issue's report: three memories POSTed and acknowledged are all on disk after the server stops."""
     data = tmp_path / "data"
     with ServerProcess(data) as server, httpx.Client(base_url=server.url, timeout=60) as http:
         assert json.loads((data / SERVER_FILE).read_text())["url"] == server.url
@@ -137,6 +141,8 @@ def test_commands_go_through_the_server_that_owns_the_data_dir(tmp_path: Path) -
 
         refused = rapport(data, "catalog", "search", "space films")  # no HTTP route: a clear refusal instead
         assert refused.returncode == 2 and str(server.pid) in refused.stderr and server.url in refused.stderr
+        for text in ACKNOWLEDGED:  # acknowledged with 201: all of them must be on disk once it stops
+            assert http.post("/v1/users/yan/memories", json={"text": text}).status_code == 201
         assert server.stop() == 0
     assert not (data / SERVER_FILE).exists()
     with Assistant.open(Settings(data_dir=data), chat_model=ScriptedModel()) as assistant:
@@ -144,22 +150,7 @@ def test_commands_go_through_the_server_that_owns_the_data_dir(tmp_path: Path) -
         assert [turn["content"] for turn in history if turn["role"] == "user"] == ["I play the cello on Sundays."]
         assert f"rapport> {history[1]['content']}" in talk.stdout  # the reply the CLI streamed is the server's
         assert "I play the cello on Sundays." in [m.text for m in assistant.store.list("zoe")]
-
-
-@pytest.mark.slow
-def test_acknowledged_memories_are_all_on_disk_after_the_server_stops(tmp_path: Path, embedder) -> None:
-    data = tmp_path / "data"
-    texts = ["My brother Tom is a firefighter in Ohio", "I have two cats named Miso and Tofu", "I work night shifts"]
-    with ServerProcess(data) as server:
-        for text in texts:
-            added = httpx.post(f"{server.url}/v1/users/zoe/memories", json={"text": text}, timeout=120)
-            assert added.status_code == 201
-        assert server.stop() == 0
-    store = MemoryStore(path=data / "chroma", embedder=embedder)
-    try:
-        assert sorted(m.text for m in store.list("zoe", include_superseded=True)) == sorted(texts)
-    finally:
-        store.close()
+        assert sorted(m.text for m in assistant.store.list("yan", include_superseded=True)) == sorted(ACKNOWLEDGED)
 
 
 @pytest.mark.slow
