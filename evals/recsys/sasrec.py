@@ -34,7 +34,7 @@ class SASRecConfig(BaseModel):
     every: int = Field(default=5, ge=1, description="Validate every this many epochs.")
     patience: int = Field(default=1, ge=1, description="Stop after this many validations without a gain.")
     seed: int = 0
-    threads: int = Field(default=2, ge=1)
+    threads: int = Field(default=1, ge=1, description="1: on a shared CPU more threads thrash.")
 
 
 def _torch():
