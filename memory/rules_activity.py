@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from .claims import Claim, Clause
+from .claims import SELF, Claim, Clause
 from .lexicon import words
 from .rule_helpers import (
     drop_verbs,
@@ -54,6 +54,10 @@ LEARN = re.compile(
 )
 
 
+GROUP_ENDED = re.compile(
+    r"\b(?:the|my|our) (?P<v>(?:[\w-]+\s+)?(?:club|band|team|choir|orchestra|league|group|society))\s+"
+    r"(?:has |have |had )?(?:split up|broke up|disbanded|folded|closed|shut down|ended|fell apart|stopped)\b"
+)
 MEMBER = re.compile(
     r"\b(?:member of|in|part of|joined|join|belong to|for|on|sing in|play in|play for)\s+(?:a|an|the|my|our)\s+"
     r"(?P<v>(?:[\w-]+\s+){0,2}?(?:club|band|team|choir|orchestra|league|society|gym|crew|squad|chorus|ensemble|"
@@ -167,6 +171,9 @@ def hobbies(c: Clause) -> Iterable[Claim]:
     yield from activities
     for m in MEMBER.finditer(c.low):
         yield c.claim("membership", m["v"], negated=negated_before(c.low, m.start(), 20) or ended(c.low))
+    for m in GROUP_ENDED.finditer(c.low):  # "the band split up": the user is no longer in it
+        yield c.claim("membership", m["v"], subject=SELF if c.subject == "other" else c.subject, negated=True,
+                      changed=True)
     day = WEEKDAY.search(c.low)
     if day and activities:
         for activity in activities:

@@ -35,6 +35,8 @@ NO_LONGER = re.compile(
 )
 
 
+SWAPPED = re.compile(r"\b(?:swapped|swap|swapping|exchanged|traded|replaced|replacing) (?:my |our |the )?"
+                     r"(?P<x>[\w' -]+?) (?:for|with) (?:a |an |the |some )?(?P<v>\w+)")
 SWITCHED = re.compile(
     r"\b(?:switched|switching|switch|changed|converted|swapped|moved over|gone over|went over|changed over|"
     r"upgraded|downgraded|transitioned)\s+(?:over\s+)?(?:from\s+(?P<x>.+?)\s+)?to\s+(?P<v>.+)"
@@ -68,6 +70,10 @@ def generic(c: Clause) -> Iterable[Claim]:
         value = " ".join(drop_verbs(m["v"]).split()[:6]) if m["v"] else phrase(drop_verbs(m["w"]), 4)
         if value:
             yield c.claim("any", value, negated=True, changed=True)
+    for m in SWAPPED.finditer(c.low):  # "I've swapped crossfit for yoga"
+        swapped = phrase(drop_verbs(re.sub(r"^in\s+", "", m["x"])), 4)
+        if swapped:
+            yield c.claim("any", swapped, negated=True, changed=True)
     for m in SWITCHED.finditer(c.low):
         if m["x"]:
             yield c.claim("any", phrase(drop_verbs(m["x"]), 4), negated=True, changed=True)

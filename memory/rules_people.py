@@ -166,6 +166,9 @@ def relationship(c: Clause) -> Iterable[Claim]:
         yield c.claim("relationship", "dating", subject=owner, changed=True, covers=("partner",))
     if c.subject == "partner" and PARTNER_GONE.search(c.low):  # "my husband left me", "my wife passed away"
         yield c.claim("relationship", "single", subject=SELF, changed=True, covers=("partner",))
+    for m in DUMPED_ME.finditer(c.text):  # "Sara dumped me": the user's relationship ended
+        yield c.claim("relationship", "single", subject=SELF, changed=True, covers=("partner",))
+        yield c.claim("partner", m["name"], subject=SELF, negated=True)
     if BACK_TOGETHER.search(c.low):
         yield c.claim("relationship", "dating", subject=owner, changed=True)
         yield from _partner_before(c, BACK_TOGETHER.search(c.low).start(), owner, negated=False)
@@ -188,6 +191,11 @@ PARTNER_GONE = re.compile(
 )
 
 
+DUMPED_ME = re.compile(
+    r"^(?P<name>(?-i:[A-Z])\w+) (?:\w+ )?(?:dumped me|left me|broke up with me|divorced me|walked out on me|"
+    r"cheated on me and left)\b",
+    re.I,
+)
 BACK_TOGETHER = re.compile(r"\b(?:got back together|are back together|back together|got together)\b")
 
 

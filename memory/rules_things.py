@@ -106,6 +106,7 @@ THING_GONE = re.compile(
 )
 
 
+CAR_FREE = re.compile(r"\b(?P<thing>" + THING_WORDS + r")-free\b")
 TRADED_FOR = re.compile(r"\b(?:traded|swapped|exchanged|trade|swap)\b.*?\bfor (?:a |an )?(?:new )?(?P<v>.+)")
 
 
@@ -215,6 +216,8 @@ def possessions(c: Clause) -> Iterable[Claim]:
                 continue  # "I don't have time for golf any more"
             make = _make(c.text[m.start("thing") : m.end("thing") + 20], m["thing"])
             yield _thing(c, THINGS[m["thing"]], make, negated=True, changed=True)
+    for m in CAR_FREE.finditer(c.low):  # "we're car-free now"
+        yield _thing(c, THINGS[m["thing"]], "", negated=True, changed=True)
     for m in TRADED_FOR.finditer(c.low):
         named = [w.strip(".,!") for w in m["v"].split()[:3]]
         thing = next((THINGS[w] for w in named if w in THINGS), None)

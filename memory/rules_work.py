@@ -40,7 +40,20 @@ JOBLESS = re.compile(
 RETIRED = re.compile(r"\b(?:retired|retire|retiring|retirement)\b")
 
 
-SELF_EMPLOYED = re.compile(r"\b(?:self-employed|work for myself|freelancing|my own business|my own company)\b")
+SELF_EMPLOYED = re.compile(
+    r"\b(?:self-employed|work for myself|freelancing|(?:my|our) own (?:[\w-]+ )?(?:business|company|firm|shop|"
+    r"practice|agency|studio|restaurant|bakery|cafe|salon|consultancy|startup))\b"
+)
+FIELDS = frozenset(
+    words(
+        "marketing sales finance accounting hr it tech engineering law medicine nursing education teaching retail "
+        "hospitality consulting design journalism research management operations logistics construction healthcare "
+        "banking insurance pr advertising software academia politics government publishing media film fashion "
+        "music tourism recruitment catering security social care"
+    )
+)
+FIELD_CHANGE = re.compile(r"\b(?:moved|switched|went|transferred|changed|moving|switching) (?:over )?(?:in)?to "
+                          r"(?P<v>[a-z]+)\b")
 
 
 STAY_HOME = re.compile(
@@ -69,7 +82,8 @@ NEW_JOB = re.compile(
     r"\b(?:got|found|landed|started|start|starting|began|accepted|took|taken|take|taking|have|got offered|offered|"
     r"secured)\s+"
     r"(?:a |my |the |an )?(?P<new>new |first |dream )?(?:full-time |part-time |permanent )?"
-    r"(?:job|position|role|gig)\b(?:\s+as\s+(?:an?\s+)?(?P<v>[a-z][\w-]*(?: [a-z][\w-]*){0,2}))?"
+    r"(?:job|position|role|gig)\b(?!\s+(?:offer|offers|interview|application|hunt|search|fair|ad|advert|listing))"
+    r"(?:\s+as\s+(?:an?\s+)?(?P<v>[a-z][\w-]*(?: [a-z][\w-]*){0,2}))?"
     r"(?:.*?\b(?:at|with|in|for)\s+(?P<at>.+))?"
 )
 
@@ -204,6 +218,9 @@ def occupation(c: Clause) -> Iterable[Claim]:
             r"\b(club|team|band|gym|choir|group|class|league|society|orchestra)\b", m["v"].lower()
         ):
             yield c.claim("employer", target, changed=True)
+    for m in FIELD_CHANGE.finditer(c.low):  # "I moved into marketing"
+        if m["v"] in FIELDS:
+            yield c.claim("field", m["v"], changed=True)
     for m in FIELD.finditer(c.low):
         value = phrase(m["v"], 2)
         place = value in PLACE_NOUNS or value in DWELLINGS or c.cased(m)[:1].isupper()

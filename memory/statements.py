@@ -53,7 +53,7 @@ NAMED_EVENT = re.compile(
     r"Somebody|Someone|Everything|Nothing|He|She|They)\b)[A-Z][a-z]+(?: [A-Z][a-z]+)? (?:\w+ ){0,3}?"
     r"(?:died|passed away|passed on|was put down|be put down|was put to sleep|be put to sleep|ran away|went missing|"
     r"got married|got engaged|got divorced|broke up|split up|moved|had a baby|was born|retired|graduated|"
-    r"got a new job|got a job|quit|was rehomed)\b"
+    r"got a new job|got a job|quit|was rehomed|dumped me|left me|broke up with me|divorced me|proposed)\b"
 )
 # Chat drops the subject: "Just got the keys to our new place!" is the user's "I just got ...".
 PRO_DROP = re.compile(
@@ -63,7 +63,9 @@ PRO_DROP = re.compile(
     re.IGNORECASE,
 )
 # "After ten years in Madrid, I now call Valencia home": a leading phrase, then the speaker.
-INTRO = re.compile(r"^[^,;:]{2,60},\s+(?=(?:i|i'm|i've|we|we're|we've|my|our)\b)", re.IGNORECASE)
+INTRO = re.compile(
+    r"^[^,;:]{2,60},\s+(?:so |and |but |now |then )?(?=(?:i|i'm|i've|we|we're|we've|my|our)\b)", re.IGNORECASE
+)
 MIN_STATEMENT_CHARS = 6
 
 

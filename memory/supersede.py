@@ -80,6 +80,8 @@ def conflicts(old: Claim, new: Claim, similar: Similarity | None = None) -> bool
 
 def covers_item(negative: tuple[str, ...], positive: tuple[str, ...]) -> bool:
     """A "not X" covers "Y" when Y is X or a kind of X: "no meat" covers "beef", "no pork" does not cover "meat"."""
+    if not negative or not positive:
+        return False
     if set(positive) <= set(negative) or set(negative) <= set(positive):
         return True
     group = group_of(positive)
