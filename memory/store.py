@@ -155,6 +155,9 @@ class MemoryStore:
             created_at=now,
             updated_at=now,
             source=old.source,
+            # What the old memory was found by still finds its replacement ("Where do I live?" finds
+            # "I just moved to Berlin" through "I live in Paris"); keyword search only, never shown.
+            context="\n".join(part for part in (old.context, old.text) if part),
             metadata={**old.metadata, "supersedes": old.id},
         )
         retired = [

@@ -143,4 +143,5 @@ def test_recorded_interactions_refit_everyones_models_in_the_background(
     assert reloaded.ease is not None and np.array_equal(reloaded.ease.weights, recommender.ease.weights)
     picks = reloaded.recommend("newcomer", k=2)
     assert all(theme_of(p.item.id) == "space" for p in picks)
-    assert all(p.reason.startswith("Because you liked") for p in picks)  # EASE's weights say which liked item speaks for it
+    # EASE's weights say which liked item speaks for it
+    assert all(p.reason.startswith("Because you liked") for p in picks)

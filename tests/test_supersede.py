@@ -61,7 +61,8 @@ def test_precision_and_recall_stay_above_0_9(path, similar) -> None:
         for p in load_pairs(path)
     ]
     metrics = score(rows)
-    misses = [(p.old, p.new) for p, row in zip(load_pairs(path), rows, strict=True) if row["expected"] != row["predicted"]]
+    pairs = zip(load_pairs(path), rows, strict=True)
+    misses = [(p.old, p.new) for p, row in pairs if row["expected"] != row["predicted"]]
     assert metrics["precision"] >= 0.9 and metrics["recall"] >= 0.9, misses
 
 

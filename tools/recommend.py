@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from memory import Memory, MemoryKind, MemoryStore
 from memory.errors import InvalidInputError, NotFoundError
+from memory.person import as_clause
 from memory.records import check_user_id
 
 from .catalog import Catalog, CatalogIndex
@@ -27,9 +28,10 @@ from .interactions import Interaction, record_interactions, user_interactions
 from .items import Item
 from .pipeline import RankingConfig, default_config, history_profile, rank_items
 from .ranking import UserProfile
+from .request_context import MEANING_FILE, RequestContext, request_context
 from .request_facets import RequestFacets
 from .request_parser import parse_request
-from .request_ranking import MEANING_FILE, RequestConfig, RequestContext, RequestPlan, rank_request, request_context
+from .request_ranking import RequestConfig, RequestPlan, rank_request
 from .rerank import llm_rerank
 from .retrieval import Filters, ItemKNN, parse_filters
 
@@ -91,19 +93,19 @@ class Recommender:
         chat_model: Any = None,
         config: RankingConfig | None = None,
         request_config: RequestConfig | None = None,
+        ease: EASE | None = None,
     ) -> None:
         self.store = store
-        ease: EASE | None = None,
         self.catalog = catalog
         self.chat_model = chat_model
         self.config = config or default_config()  # chosen on validation data (tools/tuned.py)
         self.request_config = request_config or RequestConfig()
         self._knn = knn
         self._knn_path = knn_path
-        self._requests: RequestContext | None = None
-
         self._ease = ease
         self._refresher: CollabRefresher | None = None
+        self._requests: RequestContext | None = None
+
     @property
     def index(self) -> CatalogIndex:
         return self.catalog.index()
@@ -115,8 +117,6 @@ class Recommender:
             self._knn = ItemKNN.load(self._knn_path or default_knn_path(), self.index.ids)
         return self._knn
 
-    def requests(self) -> RequestContext:
-        """The catalog's request vocabulary, meaning vectors and quality prior (built once per catalog)."""
     @property
     def ease(self) -> EASE | None:
         """Everyone's EASE model, fitted next to the co-occurrence model (None before the first import)."""
@@ -146,6 +146,8 @@ class Recommender:
         models.save((self._knn_path or default_knn_path()).parent, self.index.ids)
         self._knn, self._ease = models.knn, models.ease
 
+    def requests(self) -> RequestContext:
+        """The catalog's request vocabulary, meaning vectors and quality prior (built once per catalog)."""
         index = self.index
         if self._requests is None or self._requests.index is not index:
             cache = (self._knn_path or default_knn_path()).with_name(MEANING_FILE)
@@ -226,7 +228,6 @@ class Recommender:
             picks[0].reason += " (" + "; ".join(plan.notes) + ")"
         return picks
 
-
     def _explain(
         self,
         position: int,
@@ -261,7 +262,7 @@ class Recommender:
             similarity = profile.preference_vectors @ index.embeddings[position]
             for n in np.argsort(-similarity)[:2]:
                 if profile.preference_signs[n] > 0 and similarity[n] >= PREFERENCE_MATCH:
-                    parts.append(f"it fits what you told me: “{preferences[n].text}”")
+                    parts.append(f"it fits what you told me: {as_clause(preferences[n].text)}")
                     evidence.append(preferences[n].text)
                     break
         if not parts:

@@ -76,7 +76,7 @@ MOODS: dict[str, Mood] = {
     "sad": Mood(
         cues=("sad", "tearjerker", "tear-jerker", "tear jerker", "cry", "crying", "weepy", "heartbreaking",
               "moving", "emotional", "melancholy", "melancholic", "tragic", "bittersweet", "poignant"),
-        want=("drama", "romance", "war"),
+        want=("drama", "romance"),  # a war film that is a comedy is no tearjerker; war dramas are dramas
         avoid=("horror", "action"),
         tags=("emotional", "sad", "tearjerker", "touching", "bittersweet", "poignant", "depressing", "tragedy",
               "heartbreaking", "moving", "melancholy"),

@@ -13,75 +13,47 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
-from .items import meaning_text
-from .quality import item_ratings, quality_prior
 from .ranking import standardize
+from .request_context import RequestContext
 from .request_facets import RequestFacets
-from .request_vocabulary import CatalogVocabulary, build_vocabulary
+from .request_reasons import avoid_label, describe_match, describe_tag, era_label, join_words, short_title
+from .request_vocabulary import CatalogVocabulary
 
 if TYPE_CHECKING:
     from memory.embedder import Embedder
 
-    from .ease import EASE
     from .catalog import CatalogIndex
+    from .ease import EASE
     from .pipeline import RankingConfig, Signals
     from .ranking import UserProfile
     from .retrieval import Filters, ItemKNN
 
-MEANING_FILE = "meaning_vectors.npz"
-
 
 class RequestConfig(BaseModel):
-    """Weights of the request's signals, blended with ``RankingConfig``'s (all on z-scores)."""
+    """Weights of the request's signals, blended with ``RankingConfig``'s (all on z-scores).
 
-    quality_weight: float = 1.0
-    match_weight: float = 0.8
+    A facet match is worth a few stars added to the quality prior before blending ("fit"): on its own,
+    a sparse signal such as "carries a mood's tag" (few items are tagged) would be standardized into
+    huge z-scores and outweigh quality and the user's taste.
+    """
+
+    quality_weight: float = Field(default=1.0, description="Weight of fit: the quality prior plus match stars.")
+    mood_tag_stars: float = Field(default=0.15, description="Per tag of a wanted mood the item carries (two at most).")
+    topic_tag_stars: float = Field(default=0.6, description="The item carries a tag the request names.")
+    topic_genre_stars: float = Field(default=0.2, description="It has a genre most items with that tag have.")
+    purity_stars: float = Field(default=0.3, description="Times the share of its genres that the request asked for.")
+    similar_genre_stars: float = Field(default=0.5, description="Times its genre overlap (Jaccard) with a named title.")
     meaning_weight: float = 0.6
     similar_cf_weight: float = 1.2
     similar_meaning_weight: float = 0.6
     avoid_text_weight: float = 1.0
     min_pool: int = 20  # fewer allowed items than this (or a tenth of a small catalog) relaxes a soft constraint
-
-
-@dataclass
-class RequestContext:
-    """What requests need to know about one catalog, built once: vocabulary, meaning vectors, ratings."""
-
-    index: CatalogIndex
-    vocabulary: CatalogVocabulary
-    meaning: np.ndarray  # unit vectors of each item's meaning text; zero rows where there is none
-    quality: np.ndarray | None
-    rating_means: np.ndarray
-    rating_counts: np.ndarray
-    genre_sets: list[frozenset[str]] = field(default_factory=list)
-
-
-def request_context(index: CatalogIndex, embedder: Embedder, cache: Path | None = None) -> RequestContext:
-    """The catalog's vocabulary, its items' meaning vectors (cached in ``cache``) and its quality prior."""
-    from .catalog import embed_texts
-
-    texts = [meaning_text(item) for item in index.items]
-    present = [n for n, text in enumerate(texts) if text]
-    meaning = np.zeros((len(texts), index.embeddings.shape[1]), dtype=np.float32)
-    if present:
-        meaning[present] = embed_texts([texts[n] for n in present], embedder, cache)
-    means, counts = item_ratings(index.items)
-    return RequestContext(
-        index=index,
-        vocabulary=build_vocabulary(index),
-        meaning=meaning,
-        quality=quality_prior(index.items),
-        rating_means=means,
-        rating_counts=counts,
-        genre_sets=[frozenset(item.genres) for item in index.items],
-    )
 
 
 @dataclass
@@ -150,17 +122,18 @@ def plan_request(
         mask = np.ones(n, dtype=bool)
         for genre in facets.genres:
             mask &= has_any([genre])
-        said = _join([g.casefold() for g in facets.genres], "and")
+        said = join_words([g.casefold() for g in facets.genres], "and")
         constraints.append(Constraint("genres", mask, 5, lambda p, said=said: said, said))
     if facets.any_genres:
         options = facets.any_genres
         constraints.append(Constraint(
             "any_genres", has_any(options), 4,
-            lambda p: _join([g.casefold() for g in options if g in genre_sets[p]], "and"), _join(options, "or"),
+            lambda p: join_words([g.casefold() for g in options if g in genre_sets[p]], "and"),
+            join_words(options, "or"),
         ))  # fmt: skip
     if facets.exclude_genres:
         excluded = [g for g in facets.exclude_genres if g not in wanted]
-        label = _avoid_label(facets, "avoid_genre:", excluded)
+        label = avoid_label(facets, "avoid_genre:", excluded)
         constraints.append(Constraint("exclude_genres", ~has_any(excluded), None, lambda p, label=label: label))
     for name in facets.moods:
         mood = vocabulary.moods[name]
@@ -170,7 +143,7 @@ def plan_request(
         # the mood's genres decide; its tags only order within them (a drama tagged "funny" is not light),
         # unless the mood has no genres here ("weird"), when its tags are all there is
         mask = has_any(want) if want else tagged(mood.tags)
-        describe = _describer(label, want, mood.tags, index, genre_sets)
+        describe = describe_match(label, want, mood.tags, index, genre_sets)
         constraints.append(Constraint(f"mood:{name}", mask, 2, describe, label))
         if avoid:
             constraints.append(Constraint(f"mood_avoid:{name}", ~has_any(avoid), 1, lambda p: None, label))
@@ -179,7 +152,7 @@ def plan_request(
         avoid = [g for g in mood.negated_avoid if g not in wanted]
         label = facets.phrase(f"avoid_mood:{name}", f"nothing {mood.label}")
         if avoid:
-            text = f"{label}: no {_join([g.casefold() for g in avoid], 'or')}"
+            text = f"{label}: no {join_words([g.casefold() for g in avoid], 'or')}"
             constraints.append(Constraint(f"avoid_mood:{name}", ~has_any(avoid), None, lambda p, t=text: t))
         if mood.negated_want:
             options = list(mood.negated_want)
@@ -191,10 +164,11 @@ def plan_request(
         avoid = [g for g in audience.avoid if g not in wanted]
         if audience.want:
             mask = has_any(audience.want)
-            describe = _describer(audience.label, audience.want, (), index, genre_sets)
+            describe = describe_match(audience.label, audience.want, (), index, genre_sets)
             constraints.append(Constraint(f"audience:{audience.name}", mask, 3, describe, audience.label))
         if avoid:
-            text = f"{audience.label}: no {_join([g.casefold() for g in avoid], 'or')}" if not audience.want else None
+            names = join_words([g.casefold() for g in avoid], "or")
+            text = f"{audience.label}: no {names}" if not audience.want else None
             constraints.append(
                 Constraint(f"audience_avoid:{audience.name}", ~has_any(avoid), 1, lambda p, t=text: t, audience.label)
             )
@@ -203,7 +177,7 @@ def plan_request(
         avoid = [g for g in audience.negated_avoid if g not in wanted]
         if avoid:
             label = facets.phrase(f"avoid_audience:{name}", f"not {audience.label}")
-            text = f"{label}: no {_join([g.casefold() for g in avoid], 'or')}"
+            text = f"{label}: no {join_words([g.casefold() for g in avoid], 'or')}"
             constraints.append(Constraint(f"avoid_audience:{name}", ~has_any(avoid), None, lambda p, t=text: t))
     if facets.year_min is not None or facets.year_max is not None:
         years = index.years
@@ -212,7 +186,7 @@ def plan_request(
             mask &= years >= facets.year_min
         if facets.year_max is not None:
             mask &= years <= facets.year_max
-        label = facets.phrase("era", _era_label(facets))
+        label = facets.phrase("era", era_label(facets))
         constraints.append(Constraint("era", mask, None, lambda p, label=label: f"{label}: {int(years[p])}"))
     if (facets.min_minutes or facets.max_minutes) and vocabulary.runtimes is not None:
         runtimes = vocabulary.runtimes
@@ -234,9 +208,10 @@ def plan_request(
         constraints.append(Constraint("avoid_tags", ~tagged(facets.avoid_tags), None, lambda p: None))
     for tag in facets.tags:  # "a zombie movie": the tag's items, or the genres most of them have
         label = facets.phrase(f"tag:{tag}", tag)
-        signalled = vocabulary.tag_genres.get(tag, ())
-        mask = tagged([tag]) | has_any(signalled) if signalled and not wanted else np.ones(n, bool)
-        constraints.append(Constraint(f"tag:{tag}", mask, 0, _tag_describer(label, tag, vocabulary, genre_sets), label))
+        main = vocabulary.tag_genres.get(tag, ())[:1]  # the genre most of its items have
+        mask = tagged([tag]) | has_any(main) if main and not wanted else np.ones(n, bool)
+        describe = describe_tag(label, tag, vocabulary, genre_sets)
+        constraints.append(Constraint(f"tag:{tag}", mask, 0, describe, label))
 
     base = np.ones(n, dtype=bool)
     if len(exclude):
@@ -287,28 +262,28 @@ def _signals(
     vocabulary, index = context.vocabulary, context.index
     n = len(index)
     signals: dict[str, tuple[np.ndarray, float]] = {}
-    if context.quality is not None:
-        signals["quality"] = (context.quality, config.quality_weight)
-    match = np.zeros(n)
+    stars = np.zeros(n)
     for name in facets.moods:
         mood_tags = sorted(vocabulary.moods[name].tags)
         if mood_tags:
             counts = sum(tagged([t]).astype(float) for t in mood_tags)
-            match += np.minimum(counts, 2.0)
+            stars += config.mood_tag_stars * np.minimum(counts, 2.0)
     for tag in facets.tags:
-        match += 1.5 * tagged([tag])
+        stars += config.topic_tag_stars * tagged([tag])
         signalled = vocabulary.tag_genres.get(tag, ())
         if signalled:
-            match += 0.75 * index.genre_mask(list(signalled))
+            stars += config.topic_genre_stars * index.genre_mask(list(signalled))
     if facets.genres or facets.any_genres:  # "a comedy": a pure comedy before a crime drama with jokes
         wanted = set(facets.genres) | set(facets.any_genres)
-        match += 0.5 * np.array([len(wanted & g) / len(g) if g else 0.0 for g in context.genre_sets])
+        stars += config.purity_stars * np.array([len(wanted & g) / len(g) if g else 0.0 for g in context.genre_sets])
     for seed in seeds:
         seed_genres = context.genre_sets[seed]
         if seed_genres:
-            match += np.array([len(seed_genres & g) / len(seed_genres | g) for g in context.genre_sets]) * 2.0
-    if match.any():
-        signals["match"] = (match, config.match_weight)
+            overlap = np.array([len(seed_genres & g) / len(seed_genres | g) for g in context.genre_sets])
+            stars += config.similar_genre_stars * overlap
+    if context.quality is not None or stars.any():
+        quality = context.quality if context.quality is not None else np.zeros(n)
+        signals["fit"] = (quality + stars, config.quality_weight)
     said = [facets.text or ""]
     said += [facets.phrase(f"mood:{m}", "") for m in facets.moods]
     texts = " ".join(s for s in said if s).strip()
@@ -340,7 +315,7 @@ def _similar_constraints(
     for seed in seeds:
         seed_genres = genre_sets[seed]
         title = index.items[seed].title
-        short = _short_title(title)
+        short = short_title(title)
         label = facets.phrase(f"similar:{title}", f"like {short}")
         label = f"like {short}" if label.startswith(("like", "similar", "i ", "if ", "in the", "more")) else label
         need = math.ceil(len(seed_genres) / 2)
@@ -359,48 +334,13 @@ def _similar_constraints(
         def describe(p: int, seed_genres=seed_genres, label=label, neighbours=neighbours) -> str | None:
             shared = sorted(g.casefold() for g in seed_genres & genre_sets[p])
             if p in neighbours:
-                return f"{label}: people who liked it liked this too" + (f" ({_join(shared, 'and')})" if shared else "")
-            return f"{label}: also {_join(shared, 'and')}" if shared else None
+                also = f" ({join_words(shared, 'and')})" if shared else ""
+                return f"{label}: people who liked it liked this too{also}"
+            return f"{label}: also {join_words(shared, 'and')}" if shared else None
 
         constraints.append(Constraint(f"similar:{seed}", mask, 0, describe, label))
         constraints.append(Constraint(f"similar_loose:{seed}", loose, 1, describe, label))  # too few share the rarest
     return constraints
-    ease: EASE | None = None,
-
-
-def _describer(
-    label: str, want: Sequence[str], tags: frozenset[str] | Sequence[str], index: CatalogIndex,
-    genre_sets: list[frozenset[str]],
-) -> Callable[[int], str | None]:  # fmt: skip
-    """"light: comedy and animation" or "mind-bending: tagged “twist ending”"."""
-    tag_set = frozenset(tags)
-
-    def describe(position: int) -> str | None:
-        genres = [g.casefold() for g in want if g in genre_sets[position]]
-        item_tags = [t for t in index.items[position].tags if t in tag_set][:2]
-        parts = []
-        if genres:
-            parts.append(_join(genres, "and"))
-        if item_tags:
-            parts.append("tagged " + " and ".join(f"“{t}”" for t in item_tags))
-        return f"{label}: {', '.join(parts)}" if parts else None
-
-    return describe
-
-
-def _tag_describer(
-    label: str, tag: str, vocabulary: CatalogVocabulary, genre_sets: list[frozenset[str]]
-) -> Callable[[int], str | None]:
-    members = set(vocabulary.tag_items.get(tag, np.empty(0, int)).tolist())
-    signalled = vocabulary.tag_genres.get(tag, ())
-
-    def describe(position: int) -> str | None:
-        if position in members:
-            return f"{label}: tagged “{tag}”"
-        shared = [g.casefold() for g in signalled if g in genre_sets[position]]
-        return f"{label}: {_join(shared, 'and')}, like most films tagged “{tag}”" if shared else None
-
-    return describe
 
 
 def _canonical(facets: RequestFacets, vocabulary: CatalogVocabulary, notes: list[str]) -> None:
@@ -422,37 +362,6 @@ def _canonical(facets: RequestFacets, vocabulary: CatalogVocabulary, notes: list
     facets.avoid_tags = [t for t in facets.avoid_tags if t in vocabulary.tag_items]
 
 
-def _avoid_label(facets: RequestFacets, prefix: str, genres: list[str]) -> str:
-    said = [facets.phrases[key] for key in facets.phrases if key.startswith(prefix)]
-    names = _join([g.casefold() for g in genres], "or")
-    if said and all(any(g.casefold() in s or g.casefold().rstrip("s") in s for s in said) for g in genres):
-        return "; ".join(dict.fromkeys(said))
-    return f"{'; '.join(dict.fromkeys(said))}: no {names}" if said else f"no {names}"
-
-
-def _era_label(facets: RequestFacets) -> str:
-    if facets.year_min is not None and facets.year_max is not None:
-        return f"{facets.year_min}-{facets.year_max}"
-    return f"from {facets.year_min}" if facets.year_min is not None else f"until {facets.year_max}"
-
-
-def _short_title(title: str) -> str:
-    """"Matrix, The (1999)" -> "The Matrix"."""
-    import re
-
-    text = re.sub(r"\s*\(\d{4}(?:[-–]\d{0,4})?\)\s*$", "", title)
-    text = re.sub(r"\s*\([^()]*\)\s*$", "", text) or text
-    moved = re.match(r"^(.*),\s*(The|A|An|Le|La|Les|L'|Il|El|Der|Die|Das)$", text)
-    return f"{moved.group(2)} {moved.group(1)}" if moved else text
-
-
-def _join(words: Sequence[str], last: str) -> str:
-    words = list(dict.fromkeys(words))
-    if len(words) <= 1:
-        return "".join(words)
-    return f"{', '.join(words[:-1])} {last} {words[-1]}"
-
-
 def rank_request(
     context: RequestContext,
     profile: UserProfile,
@@ -465,6 +374,7 @@ def rank_request(
     config: RankingConfig | None = None,
     request_config: RequestConfig | None = None,
     filters: Filters | None = None,
+    ease: EASE | None = None,
 ) -> tuple[list[int], np.ndarray, Signals, RequestPlan]:
     """The ``k`` best items for this user and request: the product's path and the eval's, one function."""
     from .pipeline import rank_items

@@ -79,7 +79,7 @@ class CatalogVocabulary:
     concepts: dict[str, tuple[str, ...]]  # lexicon concept -> catalog genres
     tag_items: dict[str, np.ndarray]  # catalog tag -> positions
     tag_phrases: dict[str, str]  # phrase key -> catalog tag
-    tag_genres: dict[str, tuple[str, ...]]  # catalog tag -> genres it signals
+    tag_genres: dict[str, tuple[str, ...]]  # catalog tag -> genres it signals, the most shared first
     moods: dict[str, ResolvedMood]
     audiences: dict[str, ResolvedMood]
     titles: dict[str, list[int]]  # title key -> positions, most popular first

@@ -17,6 +17,7 @@ from . import (
     memory_commands,
     model_commands,
     recsys_commands,
+    replies_commands,
     request_commands,
     serve_commands,
     supersede_commands,
@@ -36,6 +37,7 @@ COMMAND_GROUPS = (
     locomo_commands,
     lamp_commands,
     supersede_commands,
+    replies_commands,
     request_commands,
     bench_commands,
 )

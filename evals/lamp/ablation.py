@@ -85,8 +85,8 @@ def ablation_rows(
         prior = params.prior_for(strategy, tuned)
         if tuned.calibration == "prior" and prior is None:
             tuned = uncalibrated(tuned)
-        add(strategy, f"AS REPORTED: {tuned.name()}" + (f" x label shares^{weight:g}" if evidences[everyone[0].id].shares
-                                                        else ""),
+        shares = f" x label shares^{weight:g}" if evidences[everyone[0].id].shares else ""
+        add(strategy, f"AS REPORTED: {tuned.name()}" + shares,
             {qid: best_label(spec, combine(label_logprobs(e, tuned, lengths, prior), e.shares,
                                            weight if e.shares else 0.0))
              for qid, e in evidences.items()})  # fmt: skip

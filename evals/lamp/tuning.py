@@ -102,7 +102,9 @@ class Params:
                 evidence=dict(data.get("evidence", {})),
             )
         except (TypeError, ValueError) as error:
-            raise InvalidInputError(where, f"is not a tuned-parameters file: {error}", "rerun with --tune half") from None
+            raise InvalidInputError(
+                where, f"is not a tuned-parameters file: {error}", "rerun with --tune half"
+            ) from None
 
 
 def uncalibrated(scoring: Scoring) -> Scoring:
@@ -134,7 +136,10 @@ def objective(spec: TaskSpec, golds: Sequence[str], preds: Sequence[str]) -> flo
 
 
 def tune_retriever(
-    spec: TaskSpec, questions: Sequence[Question], golds: Sequence[str], vote: Callable[[Question, RetrieverWeights], str]
+    spec: TaskSpec,
+    questions: Sequence[Question],
+    golds: Sequence[str],
+    vote: Callable[[Question, RetrieverWeights], str],
 ) -> tuple[RetrieverWeights, dict[str, float]]:
     """The grid point whose retrieved items' vote scores best on ``questions`` (a tuning split)."""
     best: tuple[float, RetrieverWeights] | None = None

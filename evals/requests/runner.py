@@ -1,7 +1,8 @@
 """``rapport eval requests``: recommendation requests in words, checked automatically on the top k.
 
 Each request is answered for a user with no history and for users with different tastes taken from
-the ratings (the strongest fans of different genres), by two methods:
+the ratings (the strongest fans of different genres), with the product's collaborative models (EASE
+and item-kNN fitted on every rating) and its tuned ranking weights, by two methods:
 
 - ``rapport``: the product's path (``tools.request_ranking.rank_request``): the deterministic parser's
   facets, hard constraints with relaxation, the quality prior and the user's own signals;
@@ -29,14 +30,16 @@ from tqdm import tqdm
 from memory.embedder import get_embedder
 from memory.errors import InvalidInputError
 from tools.catalog import CatalogIndex
+from tools.collab import CollabModel
 from tools.interactions import LIKE_RATING, Interaction, read_ratings
 from tools.items import load_movielens_items
 from tools.pipeline import history_profile, rank_items
+from tools.request_context import RequestContext, request_context
 from tools.request_lexicon import FILLER, word_set
 from tools.request_parser import parse_request
-from tools.request_ranking import RequestContext, rank_request, request_context
+from tools.request_ranking import rank_request
 from tools.request_vocabulary import normalize, variants
-from tools.retrieval import ItemKNN, interaction_matrix
+from tools.tuned import load_tuned
 
 from .cases import Case, failed_checks, load_cases
 from .report import write_outputs
@@ -119,7 +122,8 @@ def run(
     print(f"{catalog.summary()}; {len(cases)} requests", flush=True)
     index = CatalogIndex.from_items(catalog.items, embedder, cache=cache / "item_embeddings.npz")
     context = request_context(index, embedder, cache=cache / "meaning_vectors.npz")
-    knn = ItemKNN.fit(interaction_matrix(index, ratings.by_user))
+    collab = CollabModel.fit(index, ratings.by_user, load_tuned().collab)  # the product's EASE and item-kNN
+    knn, ease = collab.knn, collab.ease
     people = taste_users(ratings.by_user, index, users, min_ratings)
     if len(people) < 2:
         raise InvalidInputError("--data", f"fewer than 2 users with {min_ratings}+ ratings and a clear taste")
@@ -136,11 +140,13 @@ def run(
             profile = profiles[user]
             row = {"id": case.id, "user": user, "method": method}
             if method == "rapport":
-                chosen, _, _, plan = rank_request(context, profile, parsed[case.id], k, embedder=embedder, knn=knn)
+                chosen, _, _, plan = rank_request(
+                    context, profile, parsed[case.id], k, embedder=embedder, knn=knn, ease=ease
+                )
                 row["reasons"] = [plan.reasons(p) for p in chosen]
                 row["notes"] = plan.notes
             else:
-                chosen, _, _ = rank_items(index, profile, k, knn=knn, query_vector=queries[case.text])
+                chosen, _, _ = rank_items(index, profile, k, knn=knn, ease=ease, query_vector=queries[case.text])
             row["picks"] = [index.items[p].id for p in chosen]
             done[(case.id, user, method)] = row
             handle.write(json.dumps(row, ensure_ascii=False) + "\n")
