@@ -192,6 +192,19 @@ def subject_of(clause: str, previous: str) -> str:
     return previous
 
 
+THEY = re.compile(r"^(?:and |so |but )?(?P<pronoun>he|she|it|they)\b", re.I)
+REFERENT = re.compile(r"\b(?P<who>(?:my|our) (?:[a-z]+ ){0,2}?[a-z]+(?: (?-i:[A-Z])\w+)?)\s*$", re.I)
+
+
+def resolve_pronoun(piece: str, before: str) -> str:
+    """ "RIP to my cat Misty, she died": "she" is "my cat Misty" when the clause before ends with her."""
+    pronoun = THEY.match(piece)
+    referent = REFERENT.search(before) if pronoun and before else None
+    if referent is None:
+        return piece
+    return piece[: pronoun.start("pronoun")] + referent["who"] + piece[pronoun.end("pronoun") :]
+
+
 def _possessed(rest: list[str]) -> str:
     """The subject of "my ..." / "our ...": a person ("my older sister"), the partner, or the user's own thing."""
     while rest and rest[0] in MODIFIERS:
@@ -220,6 +233,7 @@ def claims(text: str) -> tuple[Claim, ...]:
     found: list[Claim] = []
     subject, before = SELF, ""
     for piece in split_clauses(normalise(text)):
+        piece = resolve_pronoun(piece, before)
         subject = subject_of(piece, subject)
         clause = Clause(
             text=piece,

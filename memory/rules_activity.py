@@ -172,8 +172,9 @@ def hobbies(c: Clause) -> Iterable[Claim]:
     for m in MEMBER.finditer(c.low):
         yield c.claim("membership", m["v"], negated=negated_before(c.low, m.start(), 20) or ended(c.low))
     for m in GROUP_ENDED.finditer(c.low):  # "the band split up": the user is no longer in it
-        yield c.claim("membership", m["v"], subject=SELF if c.subject == "other" else c.subject, negated=True,
-                      changed=True)
+        yield c.claim(
+            "membership", m["v"], subject=SELF if c.subject == "other" else c.subject, negated=True, changed=True
+        )
     day = WEEKDAY.search(c.low)
     if day and activities:
         for activity in activities:
@@ -186,6 +187,8 @@ def hobbies(c: Clause) -> Iterable[Claim]:
 
 def health(c: Clause) -> Iterable[Claim]:
     """Smoking, conditions and injuries, pregnancy, medication and aids such as glasses."""
+    if re.search(r"\b(?:kicked|quit|broke|beat|gave up) the habit\b", c.low):  # the habit the user had
+        yield c.claim("habit", negated=True, changed=True)
     for m in SMOKE.finditer(c.low):
         free = m["v"] in ("non-smoker", "smoke-free", "nicotine-free")
         yield c.claim("habit", "smoke", negated=free or negated_before(c.low, m.start(), 24) or ended(c.low))

@@ -70,6 +70,13 @@ LIKE_NEG = (
 LIKE = re.compile(r"\b(?P<neg>" + LIKE_NEG + r")\s+(?P<v>.+)|\b(?P<pos>" + LIKE_POS + r")\s+(?P<w>.+)")
 
 
+TURNED_AGAINST = re.compile(
+    r"\b(?:went off|gone off|lost interest|over|done with|no longer|sick of|tired of|bored of)\b"
+)
+MORE_THAN = re.compile(
+    r"\b(?:more into|prefer|like|love|enjoy) (?P<x>[\w' -]+?) (?:now |these days )?(?:more )?"
+    r"(?:than|rather than|over|instead of) (?P<y>[\w' -]+)"
+)
 FAN = re.compile(
     r"\b(?:am|is|are) (?:a |an )?(?:big |huge |massive |die-hard |lifelong )?(?P<v>(?-i:[A-Z])[\w' ]*?)"
     r" fan\b",
@@ -90,7 +97,8 @@ FAVOURITE = re.compile(
 
 
 IS_FAVOURITE = re.compile(
-    r"^(?P<v>.+?) (?:is|are|has become|have become|became|is now|are now)(?P<neg> not| no longer)?"
+    r"^(?P<v>.+?) (?:is|are|has become|have become|became|is now|are now|(?P<was>was|were|used to be))"
+    r"(?P<neg> not| no longer)?"
     r" (?:now |still )?(?:my|our) "
     r"(?:new )?(?:favou?rite|fave) (?P<cat>[a-z]+)"
 )
@@ -174,7 +182,11 @@ def tastes(c: Clause) -> Iterable[Claim]:
         value = phrase(drop_verbs(m["v"] or m["w"]), 4)
         if value:
             negative = bool(m["neg"]) or negated_before(c.low, m.start(), 14) or ended(c.low)
-            yield c.claim("like", value, negated=negative)
+            turned = bool(m["neg"]) and TURNED_AGAINST.search(m["neg"]) is not None  # "gone off", "lost interest"
+            yield c.claim("like", value, negated=negative, changed=c.changed or turned)
+    for m in MORE_THAN.finditer(c.low):  # "I'm more into hip hop now than jazz": jazz is behind
+        yield c.claim("like", phrase(m["y"], 3), negated=True, changed=True)
+        yield c.claim("like", phrase(m["x"], 3), changed=True)
     for m in FAN.finditer(c.text):
         yield c.claim("like", m["v"], negated=negated_before(c.low, m.start()) or ended(c.low))
     for m in PREFER.finditer(c.low):
@@ -190,7 +202,7 @@ def tastes(c: Clause) -> Iterable[Claim]:
             yield c.claim("favourite:" + stem(category), value, negated=past, additive=False)
     for m in IS_FAVOURITE.finditer(c.low):
         category = CATEGORY.get(m["cat"], m["cat"])
-        gone = bool(m["neg"]) or ended(c.low)
+        gone = bool(m["neg"]) or bool(m["was"]) or ended(c.low)
         yield c.claim("favourite:" + stem(category), c.cased(m), subject=SELF, negated=gone, additive=False)
     for m in TEAM.finditer(c.text):
         yield c.claim("team", phrase(m["v"], 3), negated=ended(c.low))

@@ -35,8 +35,10 @@ NO_LONGER = re.compile(
 )
 
 
-SWAPPED = re.compile(r"\b(?:swapped|swap|swapping|exchanged|traded|replaced|replacing) (?:my |our |the )?"
-                     r"(?P<x>[\w' -]+?) (?:for|with) (?:a |an |the |some )?(?P<v>\w+)")
+SWAPPED = re.compile(
+    r"\b(?:swapped|swap|swapping|exchanged|traded|replaced|replacing) (?:my |our |the )?"
+    r"(?P<x>[\w' -]+?) (?:for|with) (?:a |an |the |some )?(?P<v>\w+)"
+)
 SWITCHED = re.compile(
     r"\b(?:switched|switching|switch|changed|converted|swapped|moved over|gone over|went over|changed over|"
     r"upgraded|downgraded|transitioned)\s+(?:over\s+)?(?:from\s+(?P<x>.+?)\s+)?to\s+(?P<v>.+)"

@@ -53,8 +53,10 @@ MOVE = re.compile(
 
 
 ADDRESS = re.compile(r"\bmy (?:new |home |current )*address is (?:now )?(?:in |on )?(?P<v>.+)")
-OWN_PLACE = re.compile(r"\b(?:got|have|has|found|bought|rent|renting|moved into|into) (?:my|our|a) own "
-                       r"(?:place|flat|apartment|house|home|room)\b|\ba place of (?:my|our) own\b")
+OWN_PLACE = re.compile(
+    r"\b(?:got|have|has|found|bought|rent|renting|moved into|into) (?:my|our|a) own "
+    r"(?:place|flat|apartment|house|home|room)\b|\ba place of (?:my|our) own\b"
+)
 HOUSING = re.compile(
     r"\b(?P<verb>rent|rents|renting|own|owns|bought|buy|buying|have|has|got|share|shares|sharing|found)\s+"
     r"(?:a |an |the |my |our )?(?:own |new |first |dream |forever |family |small |little |big |tiny |nice |"
@@ -114,6 +116,8 @@ def residence(c: Clause) -> Iterable[Claim]:
 
 def _move(c: Clause, m: re.Match[str]) -> Iterable[Claim]:
     prep, part, tail = m["prep"] or "", m["part"] or "", c.cased(m)
+    if prep == "in" and re.search(r"\b(out|away|house|abroad)\b", part):
+        prep = ""  # "moved out in June": "in" starts a time, not a place
     if prep == "in with":
         mover = c.low[: m.start()].split()
         if phrase(m["v"]).lower() in ("me", "us"):  # "my boyfriend moved in with me": the user's household

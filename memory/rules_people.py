@@ -166,6 +166,11 @@ def relationship(c: Clause) -> Iterable[Claim]:
         yield c.claim("relationship", "dating", subject=owner, changed=True, covers=("partner",))
     if c.subject == "partner" and PARTNER_GONE.search(c.low):  # "my husband left me", "my wife passed away"
         yield c.claim("relationship", "single", subject=SELF, changed=True, covers=("partner",))
+    for m in NO_LONGER_WITH.finditer(c.text):  # "I'm no longer with Paul"
+        yield c.claim("relationship", "single", subject=SELF, changed=True, covers=("partner",))
+        yield c.claim("partner", m["name"], subject=SELF, negated=True)
+    for m in EX_PARTNER.finditer(c.text):  # "my ex-wife Kate": Kate is not the partner any more
+        yield c.claim("partner", m["name"], subject=SELF, negated=True, changed=True)
     for m in DUMPED_ME.finditer(c.text):  # "Sara dumped me": the user's relationship ended
         yield c.claim("relationship", "single", subject=SELF, changed=True, covers=("partner",))
         yield c.claim("partner", m["name"], subject=SELF, negated=True)
@@ -191,6 +196,14 @@ PARTNER_GONE = re.compile(
 )
 
 
+NO_LONGER_WITH = re.compile(
+    r"\b(?:no longer|not) (?:with|together with|dating|seeing|married to|engaged to) (?P<name>(?-i:[A-Z])\w+)", re.I
+)
+EX_PARTNER = re.compile(
+    r"\bmy ex(?:-| )?(?:wife|husband|girlfriend|boyfriend|partner|fiance|fiancee)?,? "
+    r"(?P<name>(?-i:[A-Z])\w+)",
+    re.I,
+)
 DUMPED_ME = re.compile(
     r"^(?P<name>(?-i:[A-Z])\w+) (?:\w+ )?(?:dumped me|left me|broke up with me|divorced me|walked out on me|"
     r"cheated on me and left)\b",

@@ -58,8 +58,19 @@ PET_COUNT = re.compile(
     r"\b(?:have|has|got|own|adopted|now have) (?P<n>a second|a third|a fourth|another|an|a|one|two|three|four|five|"
     r"six|\d+) (?:\w+ )?(?P<pet>" + alternation(PETS) + r")\b"
 )
-COUNTS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "a second": 2,
-          "a third": 3, "a fourth": 4}
+COUNTS = {
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "a second": 2,
+    "a third": 3,
+    "a fourth": 4,
+}
 NO_PETS = re.compile(r"\b(?:no|not have any|no longer have any|not have|without) (?:more )?pets?\b")
 
 
@@ -116,6 +127,7 @@ CONTACT = re.compile(
 )
 
 
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 CONTACT_CHANGED = re.compile(
     r"\b(?:changed|change|new|got a new|switched) (?:my )?(?:(?:mobile|cell|phone|home|"
     r"work|personal) )?(?P<kind>number|phone number|email address|email|e-mail|phone)\b"
@@ -125,8 +137,9 @@ CONTACT_CHANGED = re.compile(
 
 
 COMMUTE = re.compile(
-    r"\b(?P<verb>take|takes|catch|catches|ride|rides|get|gets|drive|drives|cycle|cycles|bike|bikes|walk|walks|"
-    r"run|runs|commute|commutes|scoot|carpool|go|goes)\s+(?:the |a |my )?(?P<mode>bus|train|tube|metro|subway|"
+    r"\b(?P<verb>take|takes|taking|catch|catches|catching|ride|rides|riding|get|gets|drive|drives|driving|cycle|"
+    r"cycles|cycling|bike|bikes|biking|walk|walks|walking|run|runs|running|commute|commutes|commuting|scoot|"
+    r"carpool|go|goes)\s+(?:the |a |my )?(?P<mode>bus|train|tube|metro|subway|"
     r"tram|ferry|car|bike|bicycle|scooter|underground|by bike|by car|by train|by bus|on foot)?\s*"
     r"(?:to|into) (?:work|the office|school|college|uni|university|my job|campus)\b"
     r"|\b(?P<everywhere>bike|cycle|walk|drive) everywhere\b|\bcommute by (?P<by>\w+)"
@@ -151,8 +164,13 @@ def pets(c: Clause) -> Iterable[Claim]:
         count = COUNTS.get(m["n"]) or (int(m["n"]) if m["n"].isdigit() else None)
         gone = negated_before(c.low, m.start(), 16) or ended(c.low)
         if count and not gone and (count > 1 or m["n"] in ("one",)):
-            yield Claim(subject=c.subject if c.subject != "other" else SELF, slot="pet-count:" + PETS[m["pet"]],
-                        key=(str(count),), raw=str(count), changed=c.changed or m["n"].startswith("a "))
+            yield Claim(
+                subject=c.subject if c.subject != "other" else SELF,
+                slot="pet-count:" + PETS[m["pet"]],
+                key=(str(count),),
+                raw=str(count),
+                changed=c.changed or m["n"].startswith("a "),
+            )
     if NO_PETS.search(c.low):
         yield Claim(subject=c.subject, slot="pet", key=("pet",), raw="pets", negated=True, changed=True)
 
@@ -234,6 +252,11 @@ def possessions(c: Clause) -> Iterable[Claim]:
             raw=c.cased(m),
             changed=bool(m["new"]) or c.changed,
         )
+    for m in EMAIL.finditer(c.low):  # an address said with "now" / "from now on" / "new" is the current one
+        if c.changed or re.search(r"\b(my email|email me|use|reach me)\b", c.low):
+            yield Claim(
+                subject=SELF, slot="contact:email", key=(m.group().rstrip("."),), raw=m.group(), changed=c.changed
+            )
     for m in CONTACT_CHANGED.finditer(c.low):
         said = m["kind"] or m["kind2"]
         kind = {"phone number": "number", "phone": "number", "email address": "email", "e-mail": "email"}.get(
@@ -242,23 +265,26 @@ def possessions(c: Clause) -> Iterable[Claim]:
         yield Claim(subject=c.subject, slot="contact:" + kind, changed=True)
     for m in COMMUTE.finditer(c.low):
         mode = m["mode"] or m["everywhere"] or m["by"] or m["verb"]
-        mode = {
-            "cycle": "bike",
-            "cycles": "bike",
-            "bicycle": "bike",
-            "bikes": "bike",
-            "by bike": "bike",
-            "drive": "car",
-            "drives": "car",
-            "by car": "car",
-            "by train": "train",
-            "by bus": "bus",
-            "walks": "walk",
-            "on foot": "walk",
-        }.get(mode, mode)
-        if mode in ("take", "takes", "get", "gets", "go", "goes", "catch", "catches", "ride", "rides"):
+        mode = MODES.get(mode, mode)
+        if mode in NOT_A_MODE:
             continue
         yield c.claim("commute", mode, negated=negated_before(c.low, m.start(), 16) or ended(c.low))
+
+
+MODES = {
+    **dict.fromkeys(words("cycle cycles cycling biking bicycle bikes"), "bike"),
+    **dict.fromkeys(words("drive drives driving"), "car"),
+    **dict.fromkeys(words("walks walking"), "walk"),
+    **dict.fromkeys(words("runs running"), "run"),
+    "by bike": "bike",
+    "by car": "car",
+    "by train": "train",
+    "by bus": "bus",
+    "on foot": "walk",
+}
+NOT_A_MODE = frozenset(
+    words("take takes taking get gets go goes catch catches catching ride rides riding commute commutes commuting")
+)
 
 
 def _thing(c: Clause, category: str, make: str, *, negated: bool, changed: bool) -> Claim:

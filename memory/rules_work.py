@@ -30,6 +30,10 @@ IS_A = re.compile(
 )
 
 
+RESIGNED = re.compile(
+    r"\b(?:handed in my (?:notice|resignation)|resigned|gave my notice|put in my notice|"
+    r"quit my job|left my job|lost my job)\b"
+)
 JOBLESS = re.compile(
     r"\b(?:unemployed|jobless|out of work|between jobs|not working(?! on| out| with)|looking for (?:a )?(?:new )?"
     r"(?:job|work)|job hunting|job-hunting|laid off|got fired|was fired|been fired|sacked|let go|made redundant|"
@@ -52,8 +56,10 @@ FIELDS = frozenset(
         "music tourism recruitment catering security social care"
     )
 )
-FIELD_CHANGE = re.compile(r"\b(?:moved|switched|went|transferred|changed|moving|switching) (?:over )?(?:in)?to "
-                          r"(?P<v>[a-z]+)\b")
+FIELD_CHANGE = re.compile(
+    r"\b(?:moved|switched|went|transferred|changed|moving|switching) (?:over )?(?:in)?to "
+    r"(?P<v>[a-z]+)\b"
+)
 
 
 STAY_HOME = re.compile(
@@ -72,7 +78,9 @@ TEACH_FOR_A_LIVING = re.compile(
 
 QUIT_JOB = re.compile(
     r"\b(?:quit|quitting|left|leaving|leave|gave up|give up|giving up|stopped|resigned from|retired from|"
-    r"handed in my notice at)\s+(?:my |the |a )?(?P<v>job|work|career|position|role|[a-z]+ing|medicine|law|"
+    r"handed in my notice at|handed in my resignation at|resigned at|walked out of|was fired from|got fired from|"
+    r"was sacked from|got sacked from|got laid off from|was laid off from|was let go from|got let go from)\s+"
+    r"(?:my |the |a )?(?P<v>job|work|career|position|role|[a-z]+ing|medicine|law|"
     r"the law|academia|(?-i:[A-Z])[\w&.-]*(?: (?-i:[A-Z])[\w&.-]*)*)(?P<rest>.*)",
     re.I,
 )
@@ -192,6 +200,8 @@ def occupation(c: Clause) -> Iterable[Claim]:
         yield c.claim("occupation", "retired", changed=True, covers=JOB_SLOTS)
     if SELF_EMPLOYED.search(c.low):
         yield c.claim("occupation", "self-employed", covers=("employer",))
+    if RESIGNED.search(c.low):  # "I handed in my resignation (at KPMG)"
+        yield c.claim("occupation", negated=True, changed=True, covers=JOB_SLOTS)
     for m in QUIT_JOB.finditer(c.text):
         yield from _quit(c, m)
     for m in NEW_JOB.finditer(c.low):

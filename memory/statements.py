@@ -27,7 +27,7 @@ DISCOURSE = re.compile(
 )
 # "Also, I work at a cafe" keeps that it adds to what was said: stored as "I work at a cafe too".
 ALSO = re.compile(r"^(?:and\s+)?also[,:]?\s+(?=\S)", re.IGNORECASE)
-SPEAKER = re.compile(r"^(?:\S+\s+){0,3}?(?:i|i'm|i've|i'd|i'll|i’m|i’ve|my|we|we're|we've|our|me)\b", re.IGNORECASE)
+SPEAKER = re.compile(r"^(?:\S+\s+){0,4}?(?:i|i'm|i've|i'd|i'll|i’m|i’ve|my|we|we're|we've|our|me)\b", re.IGNORECASE)
 REQUEST = re.compile(
     r"^(?:can|could|would|will|please|tell|help|give|show|remind|let|let's|what|how|why|when|where|who|which|"
     r"do|does|did|is|are|should|shall|suggest|recommend|find|search|list|make|write|forget|delete|remove|"
@@ -66,6 +66,8 @@ PRO_DROP = re.compile(
 INTRO = re.compile(
     r"^[^,;:]{2,60},\s+(?:so |and |but |now |then )?(?=(?:i|i'm|i've|we|we're|we've|my|our)\b)", re.IGNORECASE
 )
+# "Please use joe@work.com from now on": a request that carries a new contact detail.
+CONTACT_UPDATE = re.compile(r"^please (?:use|email|call|text|contact|reach)\b.*(?:@|\d{3})", re.IGNORECASE)
 MIN_STATEMENT_CHARS = 6
 
 
@@ -115,7 +117,9 @@ def first_person_statements(message: str) -> list[str]:
             if ALSO.match(text):
                 text = ALSO.sub("", text).rstrip(".!")
                 text = text if re.search(r"\b(too|as well|also)\b", text, re.I) else text + " too"
-            if len(text) < MIN_STATEMENT_CHARS or text.endswith("?") or REQUEST.match(text):
+            if len(text) < MIN_STATEMENT_CHARS or text.endswith("?"):
+                continue
+            if REQUEST.match(text) and not CONTACT_UPDATE.match(text):
                 continue
             core = INTRO.sub("", text, count=1)
             speaker = (SPEAKER.match(text) and _is_clause(text)) or (SPEAKER.match(core) and _is_clause(core))

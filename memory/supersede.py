@@ -58,6 +58,8 @@ def conflicts(old: Claim, new: Claim, similar: Similarity | None = None) -> bool
         return new.negated and not old.negated
     if new.slot == "like" and new.negated and old.slot.startswith("favourite:") and not old.negated:
         return keys_match(old.key, new.key)  # "I've gone off Coldplay" ends "my favourite band is Coldplay"
+    if new.slot == "like" and new.negated and new.changed and old.slot in ("activity", "membership"):
+        return not old.negated and keys_match(old.key, new.key)  # "I've lost interest in chess" ends "I play chess"
     if new.slot == "consume" and old.slot == "like" and new.negated and not old.negated:
         return group_of(old.key) is not None and keys_match(old.key, new.key)  # "I love steak" -> "I'm vegan now"
     if new.slot == "switch":
@@ -74,6 +76,8 @@ def conflicts(old: Claim, new: Claim, similar: Similarity | None = None) -> bool
         return _single_conflict(old, new, similar)
     if old.negated == new.negated:
         return False
+    if new.negated and not new.key and new.changed:  # "I kicked the habit": whichever habit it was
+        return True
     negative, positive = (new, old) if new.negated else (old, new)
     return keys_match(negative.key, positive.key) and covers_item(negative.key, positive.key)
 
@@ -151,6 +155,8 @@ def _switched(old: Claim, new: Claim, similar: Similarity | None) -> bool:
         return False
     if old.slot == "own":
         return group_same_thing(old, new)
+    if old.key and set(old.key) < set(new.key):  # more specific: "I drink milk" -> "I switched to oat milk"
+        return True
     if not old.raw or keys_match(old.key, new.key):
         return False
     return similar is not None and similar(_plain(old.raw), _plain(new.raw)) >= SWITCH_SIMILARITY

@@ -80,12 +80,12 @@ def test_cli_and_bad_input(tmp_path: Path, embedder, capsys) -> None:
 
 @pytest.mark.slow
 def test_requests_on_movielens_small(tmp_path: Path) -> None:
-    """Every shipped request on ml-latest-small for a cold user and 4 taste users (a few minutes, most of it
+    """Every shipped request on ml-latest-small for a cold user and 2 taste users (a few minutes, most of it
     embedding the catalog once)."""
     data = SHARED_DATA / "movielens-small"
     if not (data / "ratings.csv").is_file():
         pytest.skip(f"{data} is missing")
-    metrics = run(data, tmp_path / "out", k=5, users=4)
+    metrics = run(data, tmp_path / "out", k=5, users=2)
     rapport, baseline = metrics["methods"]["rapport"], metrics["methods"]["query-embedding"]
     assert rapport["facet_precision@5"] >= 0.95
     assert rapport["title_echo"] < 0.05 < baseline["title_echo"]

@@ -51,6 +51,8 @@ def test_genres_audiences_and_alternatives(vocabulary) -> None:
     assert parse("what can I watch with my 7 year old daughter?", vocabulary) == {"audience": "kids"}
     assert parse("a date night movie", vocabulary) == {"audience": "date"}
     assert parse("an animated film for adults, not for kids", vocabulary)["avoid_audiences"] == ["kids"]
+    expected = {"genres": ["Comedy"], "avoid_audiences": ["kids"]}
+    assert parse("a comedy, but nothing too childish", vocabulary) == expected
 
 
 def test_eras_from_the_catalogs_own_years(vocabulary) -> None:

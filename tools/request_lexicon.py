@@ -179,7 +179,8 @@ AUDIENCES: dict[str, Audience] = {
     "kids": Audience(
         cues=("kids", "kid", "children", "child", "my son", "my daughter", "my little", "year old", "year-old",
               "years old", "toddler", "toddlers", "little ones", "young ones", "kiddos", "kiddo", "grandkids",
-              "grandchildren", "nephew", "niece", "preschooler", "children's", "childrens", "kids'"),
+              "grandchildren", "nephew", "niece", "preschooler", "children's", "childrens", "kids'", "childish",
+              "kiddie", "kiddy", "juvenile"),
         want=("children",),
         avoid=KID_UNSAFE,
         tags=("family", "kids", "children", "disney", "pixar", "cute", "animal movie"),
