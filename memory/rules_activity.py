@@ -167,7 +167,9 @@ def hobbies(c: Clause) -> Iterable[Claim]:
             if pattern is LEARN and re.match(r"(work|a new job|my new job|at|eating|drinking)\b", value):
                 continue
             gone = negated_before(c.low, m.start(), 20) or ended(c.low)
-            activities.append(c.claim("activity", value, negated=gone))
+            activity = c.claim("activity", value, negated=gone)
+            if activity.key:  # "I'm not playing any more" names no activity
+                activities.append(activity)
     yield from activities
     for m in MEMBER.finditer(c.low):
         yield c.claim("membership", m["v"], negated=negated_before(c.low, m.start(), 20) or ended(c.low))

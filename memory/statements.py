@@ -123,7 +123,7 @@ def first_person_statements(message: str) -> list[str]:
                 continue
             core = INTRO.sub("", text, count=1)
             speaker = (SPEAKER.match(text) and _is_clause(text)) or (SPEAKER.match(core) and _is_clause(core))
-            if not speaker and not NAMED_EVENT.match(text):
+            if not speaker and not NAMED_EVENT.match(text) and not CONTACT_UPDATE.match(text):
                 continue
             found.append(text[0].upper() + text[1:])
     return found

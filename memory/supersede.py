@@ -76,7 +76,7 @@ def conflicts(old: Claim, new: Claim, similar: Similarity | None = None) -> bool
         return _single_conflict(old, new, similar)
     if old.negated == new.negated:
         return False
-    if new.negated and not new.key and new.changed:  # "I kicked the habit": whichever habit it was
+    if new.slot == "habit" and new.negated and not new.key and new.changed:  # "I kicked the habit": whichever it was
         return True
     negative, positive = (new, old) if new.negated else (old, new)
     return keys_match(negative.key, positive.key) and covers_item(negative.key, positive.key)
@@ -155,8 +155,8 @@ def _switched(old: Claim, new: Claim, similar: Similarity | None) -> bool:
         return False
     if old.slot == "own":
         return group_same_thing(old, new)
-    if old.key and set(old.key) < set(new.key):  # more specific: "I drink milk" -> "I switched to oat milk"
-        return True
+    if old.slot in ("consume", "use", "like") and old.key and set(old.key) < set(new.key):
+        return True  # more specific: "I drink milk" -> "I switched to oat milk"
     if not old.raw or keys_match(old.key, new.key):
         return False
     return similar is not None and similar(_plain(old.raw), _plain(new.raw)) >= SWITCH_SIMILARITY
