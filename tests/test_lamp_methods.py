@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import tools.personal_label  # noqa: F401  (registers the tool)
-from evals.lamp.calibration import Scoring, calibrate, content_free_input, per_token, prior_from
+from evals.lamp.calibration import Scoring, content_free_input, per_token, prior_from
 from evals.lamp.cfrag import CollaborativePool
 from evals.lamp.data import load_questions
 from evals.lamp.runner import run
@@ -22,6 +22,7 @@ from memory import MemoryStore
 from memory.errors import InvalidInputError
 from tests.lamp_fixtures import NEWS_INPUT, NEWS_TOPICS, news_users, write_news_users
 from tests.scripted_model import ScriptedModel
+from tools.calibrate import calibrate
 from tools.collaborative import LabelledItem, RetrieverWeights, retrieve, unit
 from tools.context import ToolContext
 from tools.registry import TOOLS
@@ -244,6 +245,8 @@ def _labelled_store(store: MemoryStore) -> None:
     store.add_many("bob", [
         {"text": "Senate debates the tax bill", "kind": "interaction", "metadata": {"label": "politics"}},
         {"text": "The football cup final ends in penalties", "kind": "interaction", "metadata": {"label": "sports"}},
+        {"text": "A tennis player wins the open final", "kind": "interaction", "metadata": {"label": "sports"}},
+        {"text": "The basketball final goes to overtime", "kind": "interaction", "metadata": {"label": "sports"}},
         {"text": "My football cup final ticket cost my savings", "kind": "fact", "metadata": {"label": "money"}},
     ])  # fmt: skip
     store.add_many("carol", [

@@ -23,6 +23,7 @@ import prompts
 from agent.llm.errors import ModelUnavailableError
 from memory.errors import InvalidInputError
 
+from .calibrate import calibrate
 from .collaborative import (
     LabelledItem,
     RetrieverWeights,
@@ -40,8 +41,10 @@ from .registry import tool
 
 log = logging.getLogger(__name__)
 
+# Tuned for cfrag on the LaMP-2N dev file's tuning half (evals/lamp/tuned/LaMP_2N.json):
 SMOOTHING = 0.1
-VOTE_WEIGHT = 1.0  # the weight of the label shares against the model (tuned for LaMP-2N: evals/lamp/tuned)
+VOTE_WEIGHT = 3.0  # the weight of the retrieved items' label shares against the model
+CALIBRATION_STRENGTH = 0.75  # how much of the content-free prompt's label prior is divided out
 PROMPT_ITEMS = 6
 MAX_ITEM_CHARS = 300
 
@@ -98,8 +101,7 @@ def model_logprobs(
     except (NotImplementedError, ModelUnavailableError, AttributeError) as error:
         log.info("personal_label without the model (%s)", error)
         return None
-    values = np.asarray(real, dtype=float) - np.asarray(free, dtype=float)
-    return values - np.logaddexp.reduce(values)
+    return calibrate(real, free, CALIBRATION_STRENGTH)
 
 
 @tool(

@@ -22,6 +22,7 @@ from typing import Literal
 import numpy as np
 
 from memory.errors import InvalidInputError
+from tools.calibrate import log_normalise
 
 from .tasks import TaskSpec
 
@@ -73,11 +74,6 @@ def content_free_input(spec: TaskSpec, question_input: str) -> str:
     return question_input[: at + len(marker)] + " " + CONTENT_FREE
 
 
-def log_normalise(scores: Sequence[float]) -> np.ndarray:
-    values = np.asarray(scores, dtype=float)
-    return values - np.logaddexp.reduce(values)
-
-
 def per_token(scores: Sequence[float], lengths: Sequence[int]) -> np.ndarray:
     """Summed option log-probabilities as means per token (a 3-token label no longer pays 3 times)."""
     return np.asarray(scores, dtype=float) / np.maximum(np.asarray(lengths, dtype=float), 1.0)
@@ -90,14 +86,3 @@ def prior_from(rows: Sequence[Sequence[float]]) -> np.ndarray:
     matrix = np.stack([log_normalise(row) for row in rows])
     return np.logaddexp.reduce(matrix, axis=0) - np.log(len(rows))
 
-
-def calibrate(scores: Sequence[float], prior: Sequence[float] | None, strength: float = 1.0) -> np.ndarray:
-    """Label log-probabilities with ``prior`` (to the power ``strength``) divided out, renormalised.
-
-    Why a strength: on LaMP the content-free prompt keeps the profile items, so its "prior" also holds
-    the profile's evidence; dividing all of it out throws that away too.
-    """
-    values = log_normalise(scores)
-    if prior is None:
-        return values
-    return log_normalise(values - strength * log_normalise(prior))

@@ -12,7 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .calibration import Scoring, calibrate, content_free_input, log_normalise, per_token
+from tools.calibrate import calibrate, log_normalise
+
+from .calibration import Scoring, content_free_input, per_token
 from .predict import Predictor
 from .prompting import build_prompt
 from .tasks import TaskSpec

@@ -180,7 +180,7 @@ def _searched(strategy: str) -> tuple[Scoring, ...]:
     if strategy in FULLY_SEARCHED:
         return SCORINGS
     prefix = tuple(s for s in SCORINGS if s.labels == "prefix")
-    if strategy in ("cfrag", "summary"):
+    if strategy in ("cfrag", "summary", "none"):  # none: a short prompt, and the clearest case of a label prior
         return prefix
     return tuple(s for s in prefix if s.calibration != "content-free")
 

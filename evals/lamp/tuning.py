@@ -25,7 +25,7 @@ from typing import Any
 from memory.errors import InvalidInputError
 from tools.collaborative import RetrieverWeights
 
-from .calibration import LABEL_FORMS, Scoring
+from .calibration import LABEL_FORMS, Scoring, prior_from
 from .data import Question
 from .labels import Evidence, best_label, combine, label_logprobs
 from .metrics import score
@@ -50,6 +50,10 @@ SCORINGS = tuple(
     for form, norm in (("prefix", False), ("full", False), ("full", True))
 )
 assert {s.labels for s in SCORINGS} == set(LABEL_FORMS)
+# What tuning chooses among: prefix labels only. Full labels are measured (the ablation) but not chosen:
+# on the LaMP-2N tuning half a full label's sum ranks as its prefix does, and its per-token mean always
+# prefers the multi-token labels (accuracy .03), so searching them only adds chances to fit noise.
+TUNABLE = tuple(s for s in SCORINGS if s.labels == "prefix")
 
 
 def half_of(question_id: str) -> str:
@@ -160,8 +164,6 @@ def tune_retriever(
 
 def estimate_priors(strategy: str, evidences: Sequence[Evidence], lengths: Sequence[int]) -> dict[str, list[float]]:
     """Each uncalibrated scoring's mean label distribution over a tuning split's prompts (no golds used)."""
-    from .calibration import prior_from
-
     priors = {}
     for scoring in {uncalibrated(s) for s in SCORINGS}:
         if all(scoring.labels in e.scores for e in evidences) and evidences:
@@ -184,7 +186,7 @@ def tune_scoring(
     weights = VOTE_WEIGHTS if with_vote else (0.0,)
     tried: dict[str, float] = {}
     best: tuple[float, Scoring, float] | None = None
-    for scoring in SCORINGS:
+    for scoring in TUNABLE:
         needed = {scoring.labels} | ({scoring.labels + "_cf"} if scoring.calibration == "content-free" else set())
         if not all(needed <= set(e.scores) for e in evidences):
             continue
