@@ -219,4 +219,4 @@ def replaced_by(new_text: str, memories: Sequence[Memory], similar: Similarity |
 
 
 # New claims that can end an old claim in another slot (matched by value or subject, not by slot).
-OPEN_ENDED = frozenset(("any", "switch", "exists", "consume"))
+OPEN_ENDED = frozenset(("any", "switch", "exists", "consume", "like"))  # see the cross-slot rules in conflicts()

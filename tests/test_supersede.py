@@ -17,7 +17,8 @@ from evals.supersede.runner import judge, score
 from memory import InvalidInputError, MemoryStatus, MemoryStore
 from memory.claims import SELF, claims
 from memory.extraction import Candidate, Decision, decide, reconcile, statements
-from memory.supersede import replaces
+from memory.records import Memory, utc_now
+from memory.supersede import replaced_by, replaces
 
 from .scripted_model import ScriptedModel
 
@@ -40,8 +41,10 @@ def fresh_store(tmp_path, embedder) -> MemoryStore:
 
 
 def predicted(pair, similar) -> bool:
-    """What reconcile decides for one pair, without a store: the same rules over the same statements."""
-    return any(replaces(pair.old, candidate.text, similar) for candidate in statements(pair.new))
+    """What reconcile decides for one pair, without a store: the same search over the same statements."""
+    now = utc_now()
+    old = Memory(id="old", user_id="u", text=pair.old, created_at=now, updated_at=now)
+    return any(replaced_by(candidate.text, [old], similar) for candidate in statements(pair.new))
 
 
 def test_the_labelled_sets_are_large_varied_and_balanced() -> None:
@@ -99,6 +102,16 @@ def test_adding_to_a_taste_keeps_it_and_turning_against_it_replaces_it() -> None
     assert not replaces("I love rock music.", "I also like jazz.")
     assert replaces("I love rock music.", "I'm not really into rock anymore.")
     assert not replaces("I hate horror movies.", "I hate romantic comedies too.")
+
+
+def test_turning_against_something_ends_doing_it_and_the_favourite(similar) -> None:
+    now = utc_now()
+    stored = [Memory(id=str(i), user_id="u", text=t, created_at=now, updated_at=now)
+              for i, t in enumerate(["I play chess.", "My favourite band is Coldplay.", "I love jazz."])]
+    assert [m.text for m in replaced_by("I've lost interest in chess.", stored, similar)] == ["I play chess."]
+    assert [m.text for m in replaced_by("I've gone off Coldplay.", stored, similar)] == [
+        "My favourite band is Coldplay."
+    ]
 
 
 def test_one_changed_job_statement_carries_both_the_end_and_the_new_value() -> None:
