@@ -22,7 +22,8 @@ from pydantic import BaseModel, Field
 from .ranking import standardize
 from .request_context import RequestContext
 from .request_facets import RequestFacets
-from .request_reasons import avoid_label, describe_match, describe_tag, era_label, join_words, short_title
+from .request_lexicon import MOODS
+from .request_reasons import avoid_label, describe_match, describe_tag, era_label, join_words, said_as_cue, short_title
 from .request_vocabulary import CatalogVocabulary
 
 if TYPE_CHECKING:
@@ -47,7 +48,7 @@ class RequestConfig(BaseModel):
     mood_tag_stars: float = Field(default=0.15, description="Per tag of a wanted mood the item carries (two at most).")
     topic_tag_stars: float = Field(default=0.6, description="The item carries a tag the request names.")
     topic_genre_stars: float = Field(default=0.2, description="It has a genre most items with that tag have.")
-    purity_stars: float = Field(default=0.3, description="Times the share of its genres that the request asked for.")
+    purity_stars: float = Field(default=0.6, description="Times the share of its genres that the request asked for.")
     similar_genre_stars: float = Field(default=0.5, description="Times its genre overlap (Jaccard) with a named title.")
     meaning_weight: float = 0.6
     similar_cf_weight: float = 1.2
@@ -137,13 +138,14 @@ def plan_request(
         constraints.append(Constraint("exclude_genres", ~has_any(excluded), None, lambda p, label=label: label))
     for name in facets.moods:
         mood = vocabulary.moods[name]
-        label = facets.phrase(f"mood:{name}", mood.label)
+        label = said_as_cue(facets.phrase(f"mood:{name}", mood.label), MOODS[name].cues)
         want = [g for g in mood.want]
         avoid = [g for g in mood.avoid if g not in wanted]
         # the mood's genres decide; its tags only order within them (a drama tagged "funny" is not light),
         # unless the mood has no genres here ("weird"), when its tags are all there is
         mask = has_any(want) if want else tagged(mood.tags)
-        describe = describe_match(label, want, mood.tags, index, genre_sets)
+        shown = [g for g in want if g not in wanted]  # "sci-fi" asked for outright is not repeated under the mood
+        describe = describe_match(label, shown, mood.tags, index, genre_sets)
         constraints.append(Constraint(f"mood:{name}", mask, 2, describe, label))
         if avoid:
             constraints.append(Constraint(f"mood_avoid:{name}", ~has_any(avoid), 1, lambda p: None, label))

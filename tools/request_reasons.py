@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .request_facets import RequestFacets
-from .request_vocabulary import CatalogVocabulary
+from .request_vocabulary import CatalogVocabulary, normalize
 
 if TYPE_CHECKING:
     from .catalog import CatalogIndex
@@ -34,6 +34,14 @@ def describe_match(
         return f"{label}: {', '.join(parts)}" if parts else None
 
     return describe
+
+
+def said_as_cue(said: str, cues: Sequence[str]) -> str:
+    """The request's words as the lexicon writes them ("mind bending" -> "mind-bending", "feel good" -> "feel-good")."""
+    for cue in cues:
+        if normalize(cue) == said and cue != said:
+            return cue
+    return said
 
 
 def describe_tag(

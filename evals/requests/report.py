@@ -66,7 +66,7 @@ def plot(metrics: dict, path: Path) -> None:
     left.set_ylim(0, 1.05)
     left.set_ylabel(f"facet precision@{k}")
     left.axhline(0.95, color="grey", linestyle="--", linewidth=0.8)
-    left.legend()
+    left.legend(loc="lower left")
     left.set_title("Picks that satisfy the request, by kind")
     names = ["title_echo", "jaccard_between_users"]
     x2 = np.arange(len(names) + 1)
