@@ -168,3 +168,40 @@ def test_agent_tools_are_registered_and_scoped_to_the_context_user(world) -> Non
     assert user_interactions(store, user)[-1].action == "disliked"
     with pytest.raises(InvalidInputError):
         TOOLS["recommend"].call(context, {"k": 0})
+
+
+def test_a_stated_genre_taste_steers_a_bare_request_and_is_cited(world) -> None:
+    store, catalog, knn = world
+    recommender = Recommender(store, catalog, knn=knn)
+    store.add("sf-talker", "I mostly watch science fiction", kind="fact")
+    picks = recommender.recommend("sf-talker", k=5)
+    assert sum(theme_of(p.item.id) == "space" for p in picks) >= 4
+    assert "you mostly watch science fiction" in picks[0].reason
+    assert picks[0].evidence == ["I mostly watch science fiction"]
+    # the request's own words decide: a romance asked for outright is a romance
+    asked = recommender.recommend("sf-talker", query="a romantic movie", k=3)
+    assert all(theme_of(p.item.id) == "romance" for p in asked)
+
+
+def test_stated_dislikes_hold_and_someone_elses_taste_does_not_steer(world) -> None:
+    store, catalog, knn = world
+    recommender = Recommender(store, catalog, knn=knn)
+    before = [theme_of(p.item.id) for p in recommender.recommend("bored-user", k=6)]
+    store.add("bored-user", "Horror films bore me", kind="fact")
+    store.add("bored-user", "My son loves cartoons", kind="preference")
+    taste = recommender.taste("bored-user")
+    assert list(taste.disliked) == ["Horror"] and not taste.liked
+    after = [theme_of(p.item.id) for p in recommender.recommend("bored-user", k=6)]
+    assert "horror" in before and "horror" not in after
+    asked = recommender.recommend("bored-user", query="a horror film", k=2)  # asked outright: allowed
+    assert all(theme_of(p.item.id) == "horror" for p in asked)
+
+
+def test_a_later_statement_overrides_an_earlier_taste(world) -> None:
+    store, catalog, knn = world
+    recommender = Recommender(store, catalog, knn=knn)
+    store.add("turned-user", "I love horror movies", kind="preference")
+    assert list(recommender.taste("turned-user").liked) == ["Horror"]
+    store.add("turned-user", "I'm not into horror anymore", kind="preference")
+    taste = recommender.taste("turned-user")
+    assert "Horror" not in taste.liked and "Horror" in taste.disliked

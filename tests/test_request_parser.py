@@ -113,3 +113,15 @@ def test_vocabulary_comes_from_each_catalogs_own_labels(tmp_path: Path) -> None:
     assert parse("a book of poems", vocabulary) == {"genres": ["Poetry"]}
     assert vocabulary.canonical_genre("childrens") == ("Children's",)
     assert vocabulary.moods["mind-bending"].want == ("Science Fiction",)  # no thriller or mystery here
+
+
+def test_a_genre_word_before_movies_is_the_genre_not_a_film_of_that_name() -> None:
+    items = [
+        make_item("w1", "War (2007)", genres=["Action", "War"]),
+        make_item("w2", "Trench Lines (1970)", genres=["Drama", "War"]),
+        make_item("w3", "Harbor Lights (1999)", genres=["Romance"]),
+    ]
+    vocabulary = build_vocabulary(CatalogIndex(items, np.zeros((3, 4), dtype=np.float32)))
+    facets = parse_request("I'm a big fan of war movies", vocabulary)
+    assert facets.genres == ["War"] and facets.similar_to == []
+    assert parse_request("I'm a big fan of War, what else?", vocabulary).similar_to == ["War (2007)"]

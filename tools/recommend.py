@@ -34,6 +34,7 @@ from .request_parser import parse_request
 from .request_ranking import RequestConfig, RequestPlan, rank_request
 from .rerank import llm_rerank
 from .retrieval import Filters, ItemKNN, parse_filters
+from .stated_taste import StatedTaste, stated_taste
 
 if TYPE_CHECKING:
     from agent.settings import Settings
@@ -175,6 +176,13 @@ class Recommender:
         )
         return profile, history, interaction_memories, preferences
 
+    def taste(self, user_id: str, preferences: list[Memory] | None = None) -> StatedTaste:
+        """The genres the user's own statements like or avoid ("I mostly watch documentaries")."""
+        if preferences is None:
+            preferences = self.store.list(user_id, kind=MemoryKind.PREFERENCE, limit=1000)
+        facts = self.store.list(user_id, kind=MemoryKind.FACT, limit=1000)
+        return stated_taste([*preferences, *facts], self.requests().vocabulary)
+
     def recommend(
         self,
         user_id: str,
@@ -204,9 +212,10 @@ class Recommender:
             raise NotFoundError("user_id", user_id)
         index = self.index
         profile, history, memories, preferences = self.profile(user_id)
+        taste = self.taste(user_id, preferences)
         plan: RequestPlan | None = None
-        if query is not None or facets is not None:
-            request = self.read_request(query, facets)
+        if query is not None or facets is not None or taste:
+            request = taste.applied_to(self.read_request(query, facets))
             chosen, scores, signals, plan = rank_request(
                 self.requests(), profile, request, k, embedder=self.store.embedder, knn=self.knn, ease=self.ease,
                 config=self.config, request_config=self.request_config, filters=filters,
@@ -221,7 +230,7 @@ class Recommender:
             chosen = [chosen[i] for i in order]
         by_item = {str(m.metadata.get("item_id")): m for m in reversed(memories)}  # newest memory per item
         picks = [
-            self._explain(position, float(scores[position]), profile, history, by_item, preferences, plan)
+            self._explain(position, float(scores[position]), profile, history, by_item, preferences, plan, taste)
             for position in chosen
         ]
         if plan is not None and plan.notes and picks:  # say once what could not be honoured
@@ -237,6 +246,7 @@ class Recommender:
         memory_of_item: dict[str, Memory],
         preferences: list[Memory],
         plan: RequestPlan | None,
+        taste: StatedTaste,
     ) -> Recommendation:
         """How it fits the request (facet by facet, and how well rated it is), then the liked items closest
         to it and the stated preferences it matches."""
@@ -258,9 +268,16 @@ class Recommender:
                 parts.append("because you liked " + " and ".join(titles))
                 cited = [memory_of_item.get(history[n].item_id) for n in best]
                 evidence += [memory.text for memory in cited if memory is not None]
-        if preferences:
+        stated = taste.memory_for(item.genres)
+        if stated is not None:
+            parts.append(f"it fits what you told me: {as_clause(stated.text)}")
+            evidence.append(stated.text)
+        elif preferences:
             similarity = profile.preference_vectors @ index.embeddings[position]
+            about_genres = taste.sources()  # their genres decide; a near meaning would cite them wrongly
             for n in np.argsort(-similarity)[:2]:
+                if preferences[n].id in about_genres:
+                    continue
                 if profile.preference_signs[n] > 0 and similarity[n] >= PREFERENCE_MATCH:
                     parts.append(f"it fits what you told me: {as_clause(preferences[n].text)}")
                     evidence.append(preferences[n].text)

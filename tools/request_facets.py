@@ -41,6 +41,12 @@ class RequestFacets(FacetFields):
     tags: list[str] = Field(default_factory=list, description="Catalog tags (themes, topics) the request names.")
     avoid_tags: list[str] = Field(default_factory=list, description="Catalog tags not wanted.")
     avoid_text: str | None = Field(default=None, description="Anything else not wanted, in words.")
+    liked_genres: list[str] = Field(
+        default_factory=list, description="Genres the user said they like; followed when the request names none."
+    )
+    disliked_genres: list[str] = Field(
+        default_factory=list, description="Genres the user said they avoid; left out unless the request asks."
+    )
     phrases: dict[str, str] = Field(
         default_factory=dict, description="The request's own words for each facet, e.g. {'mood:light': 'light'}."
     )

@@ -252,6 +252,8 @@ SIMILAR_CUES = (
     "in the style of", "comparable to", "same vibe as", "vibe as", "like", "fans of", "fan of", "if i liked",
     "if i loved", "if i enjoyed", "i liked", "i loved", "i enjoyed", "i adored", "loved", "enjoyed", "liked",
 )
+# Nouns for the kind of item: "war movies" names a genre, not the film "War".
+KIND_NOUNS = word_set("movie movies film films flick flicks show shows series ones books")
 NOT_A_TITLE_START = word_set(
     "a an some something anything that this those these it to watching seeing what which one ones my your "
     "movies films stuff more less me i you"

@@ -13,6 +13,7 @@ from typing import Any
 from .request_facets import RequestFacets
 from .request_lexicon import (
     AUDIENCES,
+    KIND_NOUNS,
     MOODS,
     NEGATION_CUES,
     NOT_A_TITLE_START,
@@ -85,6 +86,9 @@ def _title_at(words: list[Word], begin: int, vocabulary: CatalogVocabulary) -> t
     for length in range(longest, 0, -1):
         span = words[begin : begin + length]
         key = " ".join(w.raw for w in span)
+        followed_by_kind = begin + length < len(words) and words[begin + length].raw in KIND_NOUNS
+        if followed_by_kind and not span[0].capital:
+            continue  # "a fan of war movies": the genre, not the film "War"
         if key in vocabulary.titles and (span[0].capital or any(content(w.raw) for w in span)):
             return length, vocabulary.title_of[vocabulary.titles[key][0]]
     for length in range(longest, 1, -1):

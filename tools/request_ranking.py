@@ -132,6 +132,14 @@ def plan_request(
             lambda p: join_words([g.casefold() for g in options if g in genre_sets[p]], "and"),
             join_words(options, "or"),
         ))  # fmt: skip
+    named_something = wanted or facets.similar_to or facets.tags or facets.moods or facets.audience
+    liked = [g for g in facets.liked_genres if g not in facets.exclude_genres]
+    if liked and not named_something:  # "a movie for tonight?" from someone who loves sci-fi
+        said = join_words([g.casefold() for g in liked], "or")
+        constraints.append(Constraint("liked_genres", has_any(liked), 3, lambda p: None, said))
+    disliked = [g for g in facets.disliked_genres if g not in wanted]
+    if disliked:  # the reason is the user's own statement, cited by the recommender
+        constraints.append(Constraint("disliked_genres", ~has_any(disliked), None, lambda p: None))
     if facets.exclude_genres:
         excluded = [g for g in facets.exclude_genres if g not in wanted]
         label = avoid_label(facets, "avoid_genre:", excluded)
@@ -348,12 +356,14 @@ def _similar_constraints(
 def _canonical(facets: RequestFacets, vocabulary: CatalogVocabulary, notes: list[str]) -> None:
     """Genre names from a model or a person ("sci fi", "comedies") in the catalog's spelling; unknown ones
     go to the free text (wanted) or are noted (unwanted)."""
-    for field_name in ("genres", "any_genres", "exclude_genres"):
+    for field_name in ("genres", "any_genres", "exclude_genres", "liked_genres", "disliked_genres"):
         names: list[str] = []
         for name in getattr(facets, field_name):
             found = (name,) if name in vocabulary.genres else vocabulary.canonical_genre(name)
             if found:
                 names += [g for g in found if g not in names]
+            elif field_name in ("liked_genres", "disliked_genres"):
+                continue  # read from memories in this catalog's terms; another catalog may lack them
             elif field_name == "exclude_genres":
                 notes.append(f"the catalog has no genre “{name}”, so it could not be excluded")
                 facets.avoid_text = " ".join(filter(None, [facets.avoid_text, name]))
