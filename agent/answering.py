@@ -18,6 +18,7 @@ import numpy as np
 import Stemmer
 
 from memory import Memory
+from memory.claims import SELF, claims
 
 DENSE_ONLY_SIMILARITY = (
     0.35  # with no shared word, a close paraphrase answers ("Which city am I in?" ~ "I'm based in Toronto")
@@ -165,6 +166,20 @@ _SLOT_WORDS_BY_WORD: dict[str, tuple[str, ...]] = {
     "parent": ("mother", "father", "mum", "mom", "dad"),
 }
 _SLOT_WORDS = {_STEMMER.stemWord(word): related for word, related in _SLOT_WORDS_BY_WORD.items()}
+# A question word that asks for one of ``memory.claims``' slots: "What do I do for work?" is answered by
+# "I'm a baker now" (slot occupation) though they share no word.
+_WORK = ("occupation", "employer", "field", "workplace")
+_HOME = ("residence", "dwelling")
+_COUPLE = ("partner", "relationship")
+_CLAIM_SLOTS_BY_WORD: dict[str, tuple[str, ...]] = {
+    "job": _WORK, "work": _WORK, "profession": _WORK, "occupation": _WORK, "career": _WORK, "employer": _WORK,
+    "live": _HOME, "home": _HOME, "city": _HOME, "town": _HOME, "address": _HOME, "based": _HOME,
+    "drink": ("favourite:drink", "favourite:beverage"), "diet": ("diet",), "allergic": ("allergy",),
+    "allergy": ("allergy",), "partner": _COUPLE, "married": _COUPLE, "single": _COUPLE, "dating": _COUPLE,
+    "seeing": _COUPLE, "relationship": _COUPLE, "kid": ("children",), "child": ("children",),
+    "children": ("children",),
+}  # fmt: skip
+_CLAIM_SLOTS = {_STEMMER.stemWord(word): slots for word, slots in _CLAIM_SLOTS_BY_WORD.items()}
 _PHRASES = ((re.compile(r"\bfor a living\b"), "job"), (re.compile(r"\bseeing anyone\b"), "seeing"))
 _POSSESSIVE = re.compile(r"\bmy\s+(?:favou?rite\s+|best\s+|own\s+|current\s+|new\s+|old\s+)*(?P<head>[a-z]+)(?:'s)?")
 
@@ -185,6 +200,7 @@ def answering_memories(
     """
     focus = focus_stems(question)
     head = _head_stem(question)
+    asked = {slot for stem in focus for slot in _CLAIM_SLOTS.get(stem, ())}
     answers = []
     for memory, vector in zip(memories, memory_vectors, strict=True):
         similarity = float(np.dot(question_vector, vector))
@@ -192,7 +208,9 @@ def answering_memories(
         shared = sum(1 for stem in focus if _matches(stem, words))
         if head is not None and not _matches(head, words) and _contrasts(head, memory.text):
             continue  # "my dog" is never answered by "my cat", "my wife" never by "my sister"
-        if (shared and similarity >= MIN_SIMILARITY) or similarity >= DENSE_ONLY_SIMILARITY:
+        fills_slot = bool(asked) and _fills(asked, memory.text)
+        shared += fills_slot and not shared
+        if (shared and similarity >= MIN_SIMILARITY) or similarity >= DENSE_ONLY_SIMILARITY or fills_slot:
             answers.append(Answer(memory=memory, shared_words=shared, similarity=similarity))
     answers.sort(key=lambda a: (a.shared_words, a.similarity), reverse=True)
     if len(answers) > 1 and (
@@ -201,6 +219,11 @@ def answering_memories(
     ):
         return answers[:1]
     return answers[:2]
+
+
+def _fills(slots: set[str], text: str) -> bool:
+    """Whether ``text`` states the user's own value for one of ``slots`` ("I'm a baker now": occupation)."""
+    return any(c.slot in slots and c.subject == SELF and not c.negated for c in claims(text))
 
 
 def _stems(words: str) -> frozenset[str]:
@@ -232,17 +255,20 @@ _SAME_THING = (
     _stems("grandfather grandpa"),
 )
 _MEMORY_HEADS = re.compile(r"\b(?:my|our)\s+(?:favou?rite\s+|best\s+|little\s+|older\s+|younger\s+)*([a-z]+)")
+_ARTICLE_HEADS = re.compile(r"\b(?:a|an)\s+(?:little\s+|baby\s+|new\s+|older\s+|younger\s+)?([a-z]+)")
 
 
 def _contrasts(head: str, text: str) -> bool:
-    """Whether ``text`` is about another thing of the same kind as ``head`` ("cat" for "dog")."""
-    kinds = [group for group in _CONTRAST_SETS if head in group]
-    if not kinds:
+    """Whether ``text`` is about another thing than ``head``, the thing asked about: "my cat" for "my dog",
+    or any other thing these sets know ("I have a daughter called Mia" does not name "my cat")."""
+    if not any(head in group for group in _CONTRAST_SETS):
         return False
-    for word in _MEMORY_HEADS.findall(text.lower().replace("’", "'")):
+    lowered = text.lower().replace("’", "'")
+    named = _MEMORY_HEADS.findall(lowered) + _ARTICLE_HEADS.findall(lowered)
+    for word in named:
         other = _STEMMER.stemWord(word[:-2] if word.endswith("'s") else word)
         same = other == head or any(head in group and other in group for group in _SAME_THING)
-        if not same and any(other in group for group in kinds):
+        if not same and any(other in group for group in _CONTRAST_SETS):
             return True
     return False
 

@@ -56,8 +56,8 @@ def conflicts(old: Claim, new: Claim, similar: Similarity | None = None) -> bool
         return new.negated and not _own_rules_only(old.slot) and covers_item(new.key, old.key)
     if new.slot == "exists":  # "my dad passed away" ends every fact about him
         return new.negated and not old.negated
-    if new.slot == "like" and new.negated and old.slot.startswith("favourite:") and not old.negated:
-        return keys_match(old.key, new.key)  # "I've gone off Coldplay" ends "my favourite band is Coldplay"
+    if new.slot in ("like", "consume") and new.negated and old.slot.startswith("favourite:") and not old.negated:
+        return keys_match(old.key, new.key)  # "I've gone off Coldplay", "I don't drink coffee any more" end a favourite
     if new.slot == "like" and new.negated and new.changed and old.slot in ("activity", "membership"):
         return not old.negated and keys_match(old.key, new.key)  # "I've lost interest in chess" ends "I play chess"
     if new.slot == "consume" and old.slot == "like" and new.negated and not old.negated:

@@ -84,6 +84,22 @@ def test_a_memory_answers_only_the_question_it_is_about(embedder) -> None:
     assert answers(embedder, "When is my birthday?", facts) == []
 
 
+def test_a_memory_that_fills_the_slot_asked_answers_without_a_shared_word(embedder) -> None:
+    facts = ["I left law last year and I'm a baker now.", "My sister is a nurse.", "We live near the sea."]
+    assert answers(embedder, "What do I do for work?", facts) == ["I left law last year and I'm a baker now."]
+    assert answers(embedder, "Which company do I work for?", ["I joined Bosch last month."]) == [
+        "I joined Bosch last month."
+    ]
+    assert answers(embedder, "What's my profession?", ["My sister is a nurse."]) == []  # her job, not mine
+
+
+def test_a_memory_about_another_thing_never_answers_for_the_thing_asked(embedder) -> None:
+    assert answers(embedder, "What's my cat called?", ["I have a daughter called Mia."]) == []
+    assert answers(embedder, "What's my dog called?", ["We adopted a puppy called Rex."]) == [
+        "We adopted a puppy called Rex."
+    ]
+
+
 def test_a_replacing_memory_answers_through_the_words_it_inherited(embedder) -> None:
     moved = memory("I just moved to Berlin last month.", context="I live in Paris")
     vectors = embedder.encode(["Where do I live?", moved.text])

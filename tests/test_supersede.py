@@ -112,6 +112,8 @@ def test_turning_against_something_ends_doing_it_and_the_favourite(similar) -> N
     assert [m.text for m in replaced_by("I've gone off Coldplay.", stored, similar)] == [
         "My favourite band is Coldplay."
     ]
+    assert replaces("My favourite drink is coffee.", "I don't drink coffee anymore, I switched to tea.")
+    assert not replaces("My favourite drink is coffee.", "I drink coffee with oat milk.")
 
 
 def test_one_changed_job_statement_carries_both_the_end_and_the_new_value() -> None:
