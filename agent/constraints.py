@@ -318,9 +318,10 @@ _STALE_GENERIC = frozenset(
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]+|\d+")
 
 
-# Statements that shape any suggestion, whatever it is about: money, mobility, health, fears, children.
+# Statements that shape any suggestion, whatever it is about: money, training, mobility, health, fears, children.
 _NEEDS = re.compile(
-    r"\b(budget|money is tight|can't afford|cannot afford|broke\b|saving up|wheelchair|disabled|disability|"
+    r"\b(budget|money is tight|tight on (money|cash)|can't afford|cannot afford|broke\b|saving (up|money)|"
+    r"cheap|frugal|training for|in training|wheelchair|disabled|disability|"
     r"injur|bad (knee|back|hip)|crutches|blind|deaf|afraid of|scared of|anxious|phobia|hate|can't stand|"
     r"don't like|dislike|(my|our|have|with|got) (\w+ )?(kids?|children|sons?|daughters?|toddlers?|baby|babies)\b|"
     r"pregnant|allerg|intoleran|diet)",
