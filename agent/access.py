@@ -33,6 +33,8 @@ if TYPE_CHECKING:
     from agent.types import StreamEvent
     from memory import MemoryStore
     from memory.profile import Profile
+    from tools.recommend import Recommendation
+    from tools.retrieval import Filters
 
 CONNECT_RETRY_S = 10.0  # a server that just started may not accept connections yet
 TIMEOUT_S = 600.0
@@ -267,6 +269,18 @@ class RemoteAssistant(_Client):
         params: dict[str, Any] = {"k": k} if query is None else {"k": k, "query": query}
         found = self.json("GET", f"/v1/users/{_user(user_id)}/memories", params=params)
         return [Memory.model_validate(m) for m in found["data"]]
+
+    def recommend(
+        self, user_id: str, *, query: str | None = None, k: int = 10, filters: Filters | None = None
+    ) -> list[Recommendation]:
+        """The server's recommendations, as ``Assistant.recommend`` gives them."""
+        from tools.recommend import Recommendation
+
+        body: dict[str, Any] = {"query": query, "k": k}
+        if filters is not None:
+            body |= filters.model_dump(exclude_none=True, exclude_defaults=True)
+        found = self.json("POST", f"/v1/users/{_user(user_id)}/recommendations", json=body)
+        return [Recommendation.model_validate(pick) for pick in found["data"]]
 
     def profile(self, user_id: str, *, refresh: bool = False) -> Profile:
         from memory.profile import Profile

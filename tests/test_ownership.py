@@ -16,6 +16,7 @@ from evals.bench.server_process import ServerProcess
 from memory import MemoryStore
 from memory.errors import DataDirInUseError
 from memory.ownership import SERVER_FILE, claim, current_owner
+from tests.recsys_data import write_movielens
 from tests.scripted_model import ScriptedModel
 from tools.catalog import Catalog
 
@@ -107,6 +108,8 @@ def test_the_cli_stops_with_one_clear_line_when_another_process_owns_the_data_di
 def test_commands_go_through_the_server_that_owns_the_data_dir(tmp_path: Path) -> None:
     """Also the issue's report: three memories POSTed and acknowledged are all on disk after the server stops."""
     data = tmp_path / "data"
+    loaded = rapport(data, "catalog", "load", str(write_movielens(tmp_path / "movies")))
+    assert loaded.returncode == 0, loaded.stderr
     with ServerProcess(data) as server, httpx.Client(base_url=server.url, timeout=60) as http:
         assert json.loads((data / SERVER_FILE).read_text())["url"] == server.url
         added = rapport(data, "memory", "add", "--user", "zoe", "My brother Tom is a firefighter in Ohio", "--json")
@@ -117,17 +120,26 @@ def test_commands_go_through_the_server_that_owns_the_data_dir(tmp_path: Path) -
 
         found = rapport(data, "memory", "search", "--user", "zoe", "what does my brother do", "--json")
         assert json.loads(found.stdout)[0]["memory"]["id"] == memory_id
+        rapport(data, "memory", "add", "--user", "zoe", "I love science fiction films", "--kind", "preference")
+        picked = rapport(data, "recommend", "--user", "zoe", "--k", "3", "--json")
+        assert picked.returncode == 0, picked.stderr
+        served = http.post("/v1/users/zoe/recommendations", json={"k": 3}).json()["data"]
+        assert [p["item"]["id"] for p in json.loads(picked.stdout)] == [p["item"]["id"] for p in served]
+        assert all("Sci-Fi" in p["item"]["genres"] for p in served)  # the stated taste, through the server
+        stranger = rapport(data, "recommend", "--user", "nobody")
+        assert stranger.returncode == 2 and "--new-user" in stranger.stderr
+        assert rapport(data, "recommend", "--user", "nobody", "--new-user", "--k", "2").returncode == 0
         rapport(data, "memory", "add", "--user", "zoe", "I love hiking", "--kind", "preference")
         listed = json.loads(rapport(data, "memory", "list", "--user", "zoe", "--kind", "preference", "--json").stdout)
-        assert [m["text"] for m in listed] == ["I love hiking"]
+        assert [m["text"] for m in listed] == ["I love hiking", "I love science fiction films"]
         dump = tmp_path / "zoe.jsonl"
         assert rapport(data, "memory", "export", "--user", "zoe", "--out", str(dump)).returncode == 0
-        assert len(dump.read_text().splitlines()) == 2
+        assert len(dump.read_text().splitlines()) == 3
         assert json.loads(rapport(data, "memory", "forget", "--user", "zoe", "--yes", "--json").stdout) == {
-            "forgotten": 2
+            "forgotten": 3
         }
         assert json.loads(rapport(data, "memory", "import", "--user", "zoe", str(dump), "--json").stdout) == {
-            "imported": 2
+            "imported": 3
         }
         assert rapport(data, "memory", "export", "--user", "zoe").stdout == dump.read_text()
         deleted = rapport(data, "memory", "delete", "--user", "zoe", memory_id[:8])

@@ -133,6 +133,8 @@ def _interactions_import(args: argparse.Namespace) -> int:
 
 
 def _recommend(args: argparse.Namespace) -> int:
+    from agent.access import RemoteAssistant, owner_url
+    from agent.settings import Settings
     from memory import MemoryStore
     from tools.catalog import Catalog
     from tools.recommend import Recommender
@@ -140,13 +142,20 @@ def _recommend(args: argparse.Namespace) -> int:
 
     _check_k(args.k)
     filters = Filters(genres=args.genre, exclude_genres=args.exclude_genre, year_min=args.year_min,
-                      year_max=args.year_max)  # fmt: skip
-    store = MemoryStore()
-    if not args.new_user and store.count(args.user) == 0:
-        raise NotFoundError("user", f"{args.user} (no memories; add --new-user for popular picks)")
-    picks = Recommender(store, Catalog()).recommend(
-        args.user, query=args.query, k=args.k, filters=filters, include_rated=args.include_rated
-    )
+                      year_max=args.year_max, include_seen=args.include_rated)  # fmt: skip
+    unknown = NotFoundError("user", f"{args.user} (no memories; add --new-user for popular picks)")
+    settings = Settings()
+    url = owner_url(settings) if settings.chroma_url is None else None
+    if url is not None:  # a `rapport serve` owns the data dir: ask it
+        with RemoteAssistant(url, settings) as remote:
+            if not args.new_user and not remote.memories(args.user, k=1):
+                raise unknown
+            picks = remote.recommend(args.user, query=args.query, k=args.k, filters=filters)
+    else:
+        store = MemoryStore()
+        if not args.new_user and store.count(args.user) == 0:
+            raise unknown
+        picks = Recommender(store, Catalog()).recommend(args.user, query=args.query, k=args.k, filters=filters)
     if args.json:
         print(json.dumps([pick.model_dump(mode="json") for pick in picks], ensure_ascii=False))
         return 0

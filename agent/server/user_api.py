@@ -48,9 +48,11 @@ class RecommendIn(BaseModel):
     exclude_genres: list[str] | None = None
     year_min: int | None = None
     year_max: int | None = None
+    include_seen: bool = Field(default=False, description="Allow items the user already rated or watched.")
 
     def filters(self) -> dict[str, Any]:
-        return self.model_dump(include={"genres", "exclude_genres", "year_min", "year_max"}, exclude_none=True)
+        chosen = self.model_dump(include={"genres", "exclude_genres", "year_min", "year_max"}, exclude_none=True)
+        return chosen | ({"include_seen": True} if self.include_seen else {})
 
 
 class InteractionIn(BaseModel):
