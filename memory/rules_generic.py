@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from .claims import Claim, Clause
+from .claims import SELF, Claim, Clause
 from .rule_helpers import (
     drop_verbs,
     last_content_word,
@@ -45,6 +45,18 @@ SWITCHED = re.compile(
 )
 
 
+# "I haven't climbed since the accident", "I haven't been running for months"
+NOT_SINCE = re.compile(
+    r"\b(?:i|we) (?:haven'?t|have not|hasn'?t) (?:(?P<v>[a-z]+ed)|been (?P<g>[a-z]+ing))\b"
+    r"(?=.*\b(?:since|in (?:months|years|ages|weeks)|for (?:months|years|ages|weeks)|any more|anymore)\b)"
+)
+# "spicy food doesn't agree with me any more": the user turned against it
+DISAGREES = re.compile(
+    r"^(?:but |and |sadly |now )?(?P<v>[a-z][\w' -]*?) (?:doesn'?t|does not|don'?t|do not|no longer) "
+    r"(?:really )?agrees? with me\b"
+)
+
+
 LEFT_NOT_ENDED = re.compile(
     r"^(?:the |my )?(?:house|home|office|work|room|party|building|station|airport|early|"
     r"late|it|them|him|her|a|an|at|for|after|behind|on|in|out|town|school|class|the car)\b"
@@ -62,6 +74,11 @@ def generic(c: Clause) -> Iterable[Claim]:
         value = phrase(drop_verbs(target), 4)
         if value:
             yield c.claim("any", value, negated=True, changed=True)
+    for m in NOT_SINCE.finditer(c.low):
+        doing = m["g"] or m["v"][:-2] + "ing"  # "climbed" is keyed as "climbing" is
+        yield c.claim("any", doing, negated=True, changed=True, raw=m["v"] or m["g"])
+    if m := DISAGREES.search(c.low):
+        yield c.claim("like", phrase(drop_verbs(m["v"]), 4), negated=True, changed=True, subject=SELF)
     for m in FREE_OF.finditer(c.low):  # "I'm cancer-free now", "we're car-free"
         yield c.claim("any", m["v"], negated=True, changed=True)
     if GAVE_IT_UP.search(c.low) and c.before:  # "I haven't touched the piano in years, I gave it up"

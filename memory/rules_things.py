@@ -46,6 +46,13 @@ LOSE_PET = re.compile(
 )
 
 
+GAVE_PET = re.compile(  # "we gave the goldfish to my nephew": like GAVE_THING, for a pet
+    r"\b(?:gave|give|giving|given|handed)\s+(?:my|our|the)\s+(?:\w+\s+)?(?P<pet>" + PET_WORDS + r")\b"
+    r"(?:\s+(?P<called>(?-i:[A-Z])\w+))?\s+(?:to|away)\b",
+    re.I,
+)
+
+
 NAMED_LOSS = re.compile(
     r"^(?:(?:sadly|unfortunately|so|well|and|but)\s+)?(?P<name>(?-i:[A-Z])\w+)\s+"
     r"(?:\w+\s+){0,2}?(?:died|passed away|passed|was put down|be put down|was put to sleep|"
@@ -105,6 +112,13 @@ LOSE_THING = re.compile(
 )
 
 
+FOR_SOMEONE = re.compile(
+    r"(?:\s+[\w'-]+){0,3}?\s+for (?:the |my |our |his |her )?(?:kids?|children|son|daughter|wife|husband|partner|"
+    r"mum|mom|dad|mother|father|brother|sister|friend|niece|nephew|grandson|granddaughter|boyfriend|girlfriend|"
+    r"him|her|them|someone|a friend)\b"
+)
+
+
 GAVE_THING = re.compile(
     r"\b(?:gave|give|giving|passed on|handed down|handed on)\s+(?:my|our|the)\s+(?:old\s+)?"
     r"(?P<mid>(?:[\w'-]+\s+){0,2}?)(?P<thing>" + THING_WORDS + r")\s+(?:to|away)\b"
@@ -153,12 +167,12 @@ def pets(c: Clause) -> Iterable[Claim]:
         gone = negated_before(c.low, m.start(), 24) or ended(c.low)
         additive = c.additive or (m["det"] or "").lower() in ("another", "a second", "a new")
         yield _pet(c, species, m["name"], negated=gone, additive=additive)
-    for pattern in (PET_LOSS, LOSE_PET, NAMED_LOSS):
+    for pattern in (PET_LOSS, LOSE_PET, GAVE_PET, NAMED_LOSS):
         for m in pattern.finditer(c.text):
             pet = m.groupdict().get("pet")
             # "Pepper died": a pet named like one of the user's is the user's (the name must match to conflict)
             subject = SELF if pattern is NAMED_LOSS else c.subject
-            name = m["name"] or m.groupdict().get("called")
+            name = m.groupdict().get("name") or m.groupdict().get("called")
             yield _pet(c, PETS[pet.lower()] if pet else "", name, negated=True, subject=subject)
     for m in PET_COUNT.finditer(c.low):  # how many: "I have two cats" vs "we got a third cat"
         count = COUNTS.get(m["n"]) or (int(m["n"]) if m["n"].isdigit() else None)
@@ -222,6 +236,10 @@ def possessions(c: Clause) -> Iterable[Claim]:
             "treated myself to",
             "getting",
         )
+        if m["verb"] in ("bought", "buy", "buying", "got", "get", "getting", "purchased") and FOR_SOMEONE.match(
+            c.low, m.end()
+        ):
+            continue  # "I bought a Nintendo Switch for the kids": theirs, not a replacement of mine
         make = _make(c.text[m.start("mid") : m.end("thing") + 30], m["thing"])
         gone = negated_before(c.low, m.start(), 20) or ended(c.low)
         yield _thing(c, THINGS[m["thing"]], make, negated=gone, changed=new or c.changed)

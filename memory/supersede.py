@@ -53,6 +53,8 @@ def conflicts(old: Claim, new: Claim, similar: Similarity | None = None) -> bool
     if old.subject != new.subject or old.negated and new.slot in ("any", "switch"):
         return False
     if new.slot == "any":  # "I gave up sugar" ends "I drink soda"; "I cut out soda" leaves "I eat sugar"
+        if new.negated and old.slot in ENDED_BY_NAME and stem(old.slot) in new.key:
+            return not old.negated  # "no more commuting" ends "I commute by train"
         return new.negated and not _own_rules_only(old.slot) and covers_item(new.key, old.key)
     if new.slot == "exists":  # "my dad passed away" ends every fact about him
         return new.negated and not old.negated
@@ -104,6 +106,7 @@ def _own_rules_only(slot: str) -> bool:
 SWITCHABLE = frozenset(
     words("use like prefer consume activity own commute diet diet-plan team shift workplace aid medication habit")
 )
+ENDED_BY_NAME = frozenset(words("commute shift habit"))  # slots that "no more <slot>ing" ends whatever its value
 NOT_ENDED_BY_STOPPING = frozenset(words("pet own allergy partner relationship age name children grandchildren"))
 
 

@@ -116,6 +116,17 @@ def test_turning_against_something_ends_doing_it_and_the_favourite(similar) -> N
     assert not replaces("My favourite drink is coffee.", "I drink coffee with oat milk.")
 
 
+def test_an_ended_habit_a_pet_given_away_and_a_food_that_disagrees_replace_what_they_end() -> None:
+    assert replaces("I go climbing twice a week.", "I haven't climbed since the accident.")
+    assert not replaces("I go climbing twice a week.", "My brother hasn't climbed since the accident.")
+    assert replaces("I have a goldfish.", "We gave the goldfish to my nephew.")
+    assert not replaces("I have a dog.", "I gave the dog a bath.")
+    assert replaces("I love spicy food.", "Spicy food doesn't agree with me any more.")
+    assert replaces("I commute by train.", "I work from home full time now, no more commuting.")
+    assert not replaces("I have a PlayStation 5.", "I bought a Nintendo Switch for the kids.")  # theirs
+    assert replaces("I drive a Golf.", "I bought a Tesla.")
+
+
 def test_one_changed_job_statement_carries_both_the_end_and_the_new_value() -> None:
     found = claims("I quit teaching and now I work as a carpenter.")
     assert {(c.slot, c.negated) for c in found if c.subject == SELF} >= {("occupation", True), ("occupation", False)}
