@@ -34,7 +34,7 @@ from .request_parser import parse_request
 from .request_ranking import RequestConfig, RequestPlan, rank_request
 from .rerank import llm_rerank
 from .retrieval import Filters, ItemKNN, parse_filters
-from .stated_taste import StatedTaste, stated_taste
+from .stated_taste import Reading, StatedTaste, stated_taste
 
 if TYPE_CHECKING:
     from agent.settings import Settings
@@ -106,6 +106,8 @@ class Recommender:
         self._ease = ease
         self._refresher: CollabRefresher | None = None
         self._requests: RequestContext | None = None
+        self._taste_context: RequestContext | None = None
+        self._taste_readings: dict[str, Reading] = {}
 
     @property
     def index(self) -> CatalogIndex:
@@ -181,7 +183,10 @@ class Recommender:
         if preferences is None:
             preferences = self.store.list(user_id, kind=MemoryKind.PREFERENCE, limit=1000)
         facts = self.store.list(user_id, kind=MemoryKind.FACT, limit=1000)
-        return stated_taste([*preferences, *facts], self.requests().vocabulary)
+        context = self.requests()
+        if self._taste_context is not context:  # readings are in one catalog's terms
+            self._taste_context, self._taste_readings = context, {}
+        return stated_taste([*preferences, *facts], context.vocabulary, self._taste_readings)
 
     def recommend(
         self,

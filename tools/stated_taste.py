@@ -53,24 +53,22 @@ class StatedTaste:
         return updated
 
 
-def stated_taste(memories: Sequence[Memory], vocabulary: CatalogVocabulary) -> StatedTaste:
-    """The genres the user's own statements like or avoid; a later statement overrides an earlier one."""
+Reading = tuple[tuple[str, ...], tuple[str, ...]]  # (liked, disliked) genres of one statement
+
+
+def stated_taste(
+    memories: Sequence[Memory], vocabulary: CatalogVocabulary, cache: dict[str, Reading] | None = None
+) -> StatedTaste:
+    """The genres the user's own statements like or avoid; a later statement overrides an earlier one.
+
+    ``cache`` keeps each statement's reading for this vocabulary: a long-time user has hundreds.
+    """
     taste = StatedTaste()
+    known = cache if cache is not None else {}
     for memory in sorted(memories, key=lambda m: m.created_at):
-        if not _about_the_user(memory.text):
-            continue
-        read = parse_request(memory.text, vocabulary)
-        named = [*read.genres, *read.any_genres]
-        toned = [g for mood in read.moods for g in vocabulary.moods[mood].want]  # "scary movies": horror, thriller
-        if PAST.search(memory.text):
-            named, toned = [], []  # "I used to love westerns": not a taste now
-        # a tone counts only when the statement is all one way: "I hate horror, it gives me nightmares"
-        # likes nothing scary, and "I love horror but not gore" still likes horror (and thrillers)
-        averse_tone = [g for m in read.avoid_moods for g in vocabulary.moods[m].negated_avoid]
-        disliked = list(dict.fromkeys([*read.exclude_genres, *([] if named else averse_tone)]))
-        liked = list(dict.fromkeys([*named, *([] if disliked else toned)]))
-        if AVERSE.search(memory.text):
-            liked, disliked = [], list(dict.fromkeys([*disliked, *liked]))
+        if memory.text not in known:
+            known[memory.text] = _read(memory.text, vocabulary) if _about_the_user(memory.text) else ((), ())
+        liked, disliked = known[memory.text]
         for genre in liked:
             taste.disliked.pop(genre, None)
             taste.liked[genre] = memory
@@ -78,6 +76,22 @@ def stated_taste(memories: Sequence[Memory], vocabulary: CatalogVocabulary) -> S
             taste.liked.pop(genre, None)
             taste.disliked[genre] = memory
     return taste
+
+
+def _read(text: str, vocabulary: CatalogVocabulary) -> Reading:
+    read = parse_request(text, vocabulary)
+    named = [*read.genres, *read.any_genres]
+    toned = [g for mood in read.moods for g in vocabulary.moods[mood].want]  # "scary movies": horror, thriller
+    if PAST.search(text):
+        named, toned = [], []  # "I used to love westerns": not a taste now
+    # a tone counts only when the statement is all one way: "I hate horror, it gives me nightmares"
+    # likes nothing scary, and "I love horror but not gore" still likes horror (and thrillers)
+    averse_tone = [g for m in read.avoid_moods for g in vocabulary.moods[m].negated_avoid]
+    disliked = list(dict.fromkeys([*read.exclude_genres, *([] if named else averse_tone)]))
+    liked = list(dict.fromkeys([*named, *([] if disliked else toned)]))
+    if AVERSE.search(text):
+        liked, disliked = [], list(dict.fromkeys([*disliked, *liked]))
+    return tuple(liked), tuple(disliked)
 
 
 def _about_the_user(text: str) -> bool:
