@@ -352,3 +352,27 @@ GENERIC_HEADS = frozenset(
         "cuisine stuff things thing kind type genre style sort"
     )
 )
+
+
+# Number words as statements count people and pets ("two kids", "a third cat", "our second child").
+NUMBER_WORDS = {
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "no": 0,
+    "first": 1,
+    "second": 2,
+    "third": 3,
+    "fourth": 4,
+    "fifth": 5,
+    "sixth": 6,
+}

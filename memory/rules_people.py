@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable
 
 from .claims import SELF, Claim, Clause
-from .lexicon import PARTNERS, PEOPLE
+from .lexicon import NUMBER_WORDS, PARTNERS, PEOPLE
 from .rule_helpers import (
     alternation,
 )
@@ -70,29 +70,6 @@ DATING = re.compile(
     r"\b(?:dating|seeing|going out with|in a relationship with|married to|engaged to|with) (?P<name>(?-i:[A-Z])\w+)",
     re.I,
 )
-
-
-NUMBER_WORDS = {
-    "a": 1,
-    "an": 1,
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "no": 0,
-    "first": 1,
-    "second": 2,
-    "third": 3,
-    "fourth": 4,
-    "fifth": 5,
-    "sixth": 6,
-}
 
 
 CHILDREN = re.compile(

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable
 
 from .claims import SELF, Claim, Clause, stem
-from .lexicon import PETS, THINGS, words
+from .lexicon import NUMBER_WORDS, PETS, THINGS, words
 from .rule_helpers import (
     alternation,
     capitalised,
@@ -65,19 +65,7 @@ PET_COUNT = re.compile(
     r"\b(?:have|has|got|own|adopted|now have) (?P<n>a second|a third|a fourth|another|an|a|one|two|three|four|five|"
     r"six|\d+) (?:\w+ )?(?P<pet>" + alternation(PETS) + r")\b"
 )
-COUNTS = {
-    "a": 1,
-    "an": 1,
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "a second": 2,
-    "a third": 3,
-    "a fourth": 4,
-}
+COUNTS = NUMBER_WORDS | {"a second": 2, "a third": 3, "a fourth": 4}
 NO_PETS = re.compile(r"\b(?:no|not have any|no longer have any|not have|without) (?:more )?pets?\b")
 
 
