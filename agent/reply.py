@@ -204,7 +204,7 @@ class GroundedReplier:
         similarity = vectors[1:] @ vectors[0]
         food = is_food_request(request)
         scored = []
-        free_time = _FREE_TIME_REQUEST.search(request) is not None
+        free_time = not food and _FREE_TIME_REQUEST.search(request) is not None  # "dessert tonight" is about food
         for memory, score in zip(current, similarity, strict=True):
             if is_need(memory) and (food or not is_food_need(memory)):
                 scored.append((float(score) + NEED_BONUS, memory))

@@ -84,6 +84,17 @@ def test_a_draft_that_breaks_a_constraint_is_redrawn(make_assistant) -> None:
     assert "chicken" not in reply.text
 
 
+def test_a_hobby_leads_a_free_time_request_but_not_a_food_one(make_assistant) -> None:
+    model = ScriptedModel(replies=["Try a fruit sorbet."])
+    assistant = make_assistant(model)
+    tell(assistant, "sam", "I'm lactose intolerant.", "I love hiking in the Lake District.")
+    model.replies.extend(["Try a fruit sorbet.", "Walk a ridge you have not done yet."])
+    dessert = assistant.chat("sam", "Can you suggest something for dessert tonight?", thread_id="ask")
+    assert dessert.text.startswith("Since you're lactose intolerant, here's an idea:") and "hiking" not in dessert.text
+    day_off = assistant.chat("sam", "What should I do on my day off?", thread_id="ask")
+    assert "you love hiking in the Lake District" in day_off.text
+
+
 def test_when_no_draft_is_good_a_plain_fallback_is_said(make_assistant) -> None:
     model = ScriptedModel(default_reply="I'm a vegetarian too, so I love a beef stew.")
     assistant = make_assistant(model)
