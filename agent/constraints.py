@@ -94,6 +94,12 @@ DAIRY = (
     "ghee",
     "whey",
     "milkshake",
+    "halloumi",
+    "paneer",
+    "brie",
+    "camembert",
+    "gouda",
+    "latte",
 )
 EGGS = ("egg", "eggs", "omelette", "omelet", "mayonnaise", "meringue", "scrambled eggs")
 HONEY = ("honey",)
@@ -183,6 +189,8 @@ PORK = (
     "ribs",
     "gelatin",
 )
+SUGARY = ("sweets", "candy", "sugary", "fizzy drinks", "soda", "cola", "doughnut", "chocolate bar", "syrup")
+FLYING = ("flying", "fly", "flight", "flights", "plane", "planes", "airport", "airline")
 GROUPS: dict[str, tuple[str, ...]] = {
     "meat": MEAT,
     "red meat": ("beef", "lamb", "steak", "veal", "venison", "burger", "pork"),
@@ -207,6 +215,9 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "drinking": ALCOHOL,
     "pork": PORK,
     "animal products": MEAT + FISH + SHELLFISH + DAIRY + EGGS + HONEY,
+    "flying": FLYING,
+    "flights": FLYING,
+    "planes": FLYING,
 }
 DIETS: dict[str, tuple[str, ...]] = {
     "vegan": MEAT + FISH + SHELLFISH + DAIRY + EGGS + HONEY,
@@ -223,6 +234,8 @@ DIETS: dict[str, tuple[str, ...]] = {
     "celiac": GLUTEN,
     "gluten-free": GLUTEN,
     "dairy-free": DAIRY,
+    "diabetic": SUGARY,
+    "diabetes": SUGARY,
 }
 _DIET = re.compile(r"\b(" + "|".join(re.escape(d) for d in DIETS) + r")\b", re.IGNORECASE)
 _NEGATED_DIET = re.compile(r"\b(not|no longer|never|n't|stopped being|quit being)\b[^.]*\b(vegan|vegetarian)\b", re.I)
@@ -230,8 +243,17 @@ _EXCLUSION = re.compile(
     r"\b(?:allergic to|allergy to|intolerant to|can't eat|cannot eat|can't have|don't eat|do not eat|never eat|"
     r"no longer eat|stopped eating|gave up|avoid|avoiding|don't drink|do not drink|never drink|stopped drinking|"
     r"hate|hates|dislike|dislikes|can't stand|cannot stand|don't like|do not like|not a fan of|not into|"
-    r"don't want|no more)\s+(?P<what>[a-z][a-z' -]{1,40}?)(?=[,.;!?]|\s+(?:and|but|so|because|any|at all|anymore|"
+    r"don't want|no more|afraid of|scared of|terrified of|frightened of)\s+"
+    r"(?P<what>[a-z][a-z' -]{1,40}?)(?=[,.;!?]|\s+(?:and|but|so|because|any|at all|anymore|"
     r"any more|either|too|though|since|as|which|even|they|it)\b|$)",
+    re.IGNORECASE,
+)
+# Words after a verb that say when, not what: "I stopped drinking last year" names no drink.
+_NOT_AN_OBJECT = r"(?:any ?more|at all|last \w+|(?:a|\w+) (?:years?|months?|weeks?) ago|a while ago|recently|since \w+)"
+# "I don't drink." / "I stopped drinking last year" with no drink named: alcohol is meant.
+_NO_DRINKING = re.compile(
+    rf"\b(?:don't|do not|never|no longer|stopped|quit|gave up)\s+drink(?:ing)?\b\s*"
+    rf"(?:{_NOT_AN_OBJECT}\s*)?(?:[.,;!?]|$)",
     re.IGNORECASE,
 )
 _ALLERGY_SUFFIX = re.compile(r"\b(?P<what>[a-z]+)\s+(?:allergy|intolerance|intolerant|allergic)\b", re.IGNORECASE)
@@ -321,27 +343,34 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z'-]+|\d+")
 # Statements that shape any suggestion, whatever it is about: money, training, mobility, health, fears, children.
 _NEEDS = re.compile(
     r"\b(budget|money is tight|tight on (money|cash)|can't afford|cannot afford|broke\b|saving (up|money)|"
-    r"cheap|frugal|training for|in training|wheelchair|disabled|disability|"
+    r"(don't|do not) have (much|a lot of|any) money|not much money|short of money|skint|hard up|"
+    r"cheap|frugal|training for|in training|wheelchair|disabled|disability|surgery|operation|"
     r"injur|bad (knee|back|hip)|crutches|blind|deaf|afraid of|scared of|anxious|phobia|hate|can't stand|"
-    r"don't like|dislike|(my|our|have|with|got) (\w+ )?(kids?|children|sons?|daughters?|toddlers?|baby|babies)\b|"
-    r"pregnant|allerg|intoleran|diet)",
+    r"don't like|dislike|(my|our|have|with|got) (\w+ )?(kids?|children|sons?|daughters?|"
+    r"toddlers?|baby|babies|boys|girls|twins)\b|diabet|"
+    r"pregnant|allerg|intoleran|diet|(lose|losing|lost) weight|eat(ing)? (healthier|healthy)|cut(ting)? down on)",
     re.IGNORECASE,
 )
 _FOOD_REQUEST = re.compile(
     r"\b(cook|eat|eating|dinner|lunch|breakfast|brunch|meal|recipe|snack|dessert|restaurant|food|bake|baking|"
-    r"drink|drinks|bar|order|menu|party|picnic|barbecue|bbq|lunchbox|treat|cake)\b",
+    r"drink|drinks|bar|pub|café|cafe|coffee|order|menu|party|picnic|potluck|buffet|barbecue|bbq|lunchbox|"
+    r"treat|cake|takeaway|takeout|pudding|supper)\b",
     re.IGNORECASE,
 )
 
 
 def is_need(memory: Memory) -> bool:
     """A memory that any suggestion should take into account (a diet, a budget, a wheelchair, children...)."""
-    return bool(_NEEDS.search(memory.text) or banned_words(memory.text))
+    return states_need(memory.text)
+
+
+def states_need(text: str) -> bool:
+    return bool(_NEEDS.search(text) or banned_words(text))
 
 
 _FOOD_NEED = re.compile(
     r"\b(vegetarian|vegan|veggie|pescatarian|pescetarian|allerg|intoleran|eat|eating|drink|drinking|alcohol|gluten|"
-    r"lactose|dairy|coeliac|celiac|halal|kosher|teetotal|sober|diet)",
+    r"lactose|dairy|coeliac|celiac|halal|kosher|teetotal|sober|diet|diabet)",
     re.IGNORECASE,
 )
 
@@ -382,10 +411,13 @@ def banned_words(text: str) -> tuple[str, ...]:
         for diet in _DIET.findall(text):
             words += DIETS[diet.lower()]
     for match in [*_EXCLUSION.finditer(text), *_ALLERGY_SUFFIX.finditer(text)]:
-        what = re.sub(r"^(eating|drinking|any|all|the|to|of)\s+", "", match["what"].strip().lower())
-        if what in ("it", "that", "them", "this", "you", "when", "how", "being", "anything", "everything"):
+        what = re.sub(rf"\s*\b{_NOT_AN_OBJECT}$", "", match["what"].strip().lower())
+        what = re.sub(r"^(eating|drinking|any|all|the|to|of)\s+", "", what)
+        if what in ("", "it", "that", "them", "this", "you", "when", "how", "being", "anything", "everything"):
             continue
         words += GROUPS.get(what, ()) or _object_words(what)
+    if _NO_DRINKING.search(text):
+        words += ALCOHOL
     return tuple(dict.fromkeys(w for w in words if w))
 
 
@@ -401,12 +433,23 @@ def stale_words(replaced: Sequence[Memory], current: Sequence[Memory]) -> tuple[
     return tuple(dict.fromkeys(words))
 
 
+# A food right after one of these is the safe kind or left out: "dairy-free cheese", "oat milk", "no eggs or butter".
+# Drinks get no such excuse: to someone who doesn't drink, "alcohol-free beer" still reads as beer.
+_SAFE_KIND = re.compile(
+    r"(?:\b(?:dairy|gluten|nut|egg|meat|wheat|lactose)-free|\bvegan|\bplant-based|\boat|\bsoy|\bsoya|\bcoconut|"
+    r"\bmeatless|\bveggie|\b(?:no|without|instead of|skip|skip the|hold the)(?:\s+[a-z]+,?\s+(?:or|and|nor))?)\s+$"
+)
+
+
 def violations(draft: str, banned: Iterable[str]) -> list[str]:
-    """The banned words a draft uses (whole words or their plurals, any case)."""
+    """The banned words a draft uses (whole words or their plurals, any case), unless said of the safe kind."""
     lower = draft.lower()
-    return [
-        word for word in banned if re.search(rf"(?<![a-z]){re.escape(word.lower())}{_plural(word)}(?![a-z])", lower)
-    ]
+    found = []
+    for word in banned:
+        pattern = rf"(?<![a-z-]){re.escape(word.lower())}{_plural(word)}(?![a-z]|-free|\s+(?:allerg|intoleran))"
+        if any(not _SAFE_KIND.search(lower[: match.start()]) for match in re.finditer(pattern, lower)):
+            found.append(word)
+    return found
 
 
 def _plural(word: str) -> str:

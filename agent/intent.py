@@ -86,8 +86,10 @@ _ABOUT_ME = re.compile(
 _FORGET = re.compile(r"^\s*(please\s+)?forget\s+(that\s+|about\s+)?(?P<what>.{3,})$", re.IGNORECASE | re.DOTALL)
 _REMEMBER = re.compile(r"^\s*(please\s+)?(remember|note|keep in mind)\s+(that\s+)?(?P<what>.{3,})$", re.I | re.DOTALL)
 _REQUEST = re.compile(
-    r"\b(recommend|suggest|suggestion|ideas?|tips?|advice|plan|what should (i|we)|what could (i|we)|"
-    r"where should (i|we)|how should (i|we)|should i|help me|give me|can you (make|write|find|think of|come up)|"
+    r"\b(recommend|suggest|suggestion|ideas?|tips?|advice|plans?|what should (i|we)|what could (i|we)|"
+    r"where (should|could|can|might) (i|we)|how (should|can|could|might) (i|we)|how to|ways to|"
+    r"what (\w+ )?(can|could) (i|we) (make|cook|bake|do|get|buy|eat|have|bring|order|serve|wear|try|snack|drink)|"
+    r"what(?:'s| is| are) (a |some )?good|should i|help me|give me|can you (make|write|find|think of|come up)|"
     r"any (good )?(ideas|tips|suggestions|recommendations)|what (would|do) you (suggest|recommend)|"
     r"what to (do|cook|eat|make|wear|buy|get|watch|read))\b",
     re.IGNORECASE,

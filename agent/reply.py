@@ -33,9 +33,11 @@ from agent.constraints import (
 from agent.intent import _NAME, Ask, Social, Turn, read_turn
 from agent.llm.base import ChatModel, Message
 from agent.prompting import picks_text
+from agent.suggestions import NOTHING_KNOWN, SuggestionLibrary
 from memory import Memory, MemoryStore
 from memory.errors import RapportError
 from memory.extraction import decide
+from memory.lexicon import PETS
 from memory.person import as_clause, as_sentence, join_clauses
 from memory.records import MemoryKind, MemoryStatus
 from tools.personal_label import answer_line as label_answer
@@ -44,13 +46,19 @@ ANSWER_KINDS = (MemoryKind.FACT, MemoryKind.PREFERENCE, MemoryKind.EVENT, Memory
 PERSONAL_KINDS = (MemoryKind.FACT, MemoryKind.PREFERENCE, MemoryKind.EVENT)
 LEAD_SIMILARITY = 0.3  # a memory this close to a request is worth saying it was taken into account
 NEED_BONUS = 0.5  # a need (diet, budget, wheelchair, children) ranks before a merely close memory
-LIKE_BONUS = 0.25  # what the user loves doing counts for a request about their free time
+LIKE_BONUS = 0.25  # what the user loves doing (or their dog) counts for a request about their free time
 _FREE_TIME_REQUEST = re.compile(
     r"\b(do|weekend|day off|days off|evening|tonight|afternoon|morning|free time|spare time|holiday|vacation|"
     r"trip|plans?|bored|hobby|activity|activities|fun)\b",
     re.IGNORECASE,
 )
-_LIKES = re.compile(r"\b(love|loves|enjoy|enjoys|like|likes|into|fan of|passionate|crazy about|favou?rite)\b", re.I)
+# What shapes free time: what the user loves doing, and a pet that comes along (or needs looking after).
+_FREE_TIME_FACT = re.compile(
+    r"\b(love|loves|enjoy|enjoys|like|likes|into|fan of|passionate|crazy about|favou?rite|"
+    + "|".join(sorted(map(re.escape, PETS), key=len, reverse=True))
+    + r")\b",
+    re.I,
+)
 RETRY_TEMPERATURE = 0.8
 SUGGESTION_STOPS = ["\n\n", "\nPerson:", "\nRequest:", "\nSuggestion:"]
 MAX_LEAD_FACTS = 2
@@ -64,6 +72,7 @@ NON_ANSWER = re.compile(
 )
 _FIRST_PERSON_WORDS = frozenset({"i", "i'm", "i've", "i'd", "i'll", "my", "me", "mine", "we", "our"})
 _TOKEN = re.compile(r"[a-z0-9']+")
+_LIST_ITEM = re.compile(r",\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+")
 _SELF_TALK = re.compile(
     r"^(i (want|love|like|have|had|went|was|am a|am an|live|work|will)\b|i'm (a|an|going|from)\b|i'll\b|my\b|we\b)"
     r"|\bfor me\b",
@@ -106,6 +115,7 @@ class GroundedReplier:
         self.max_draft_tokens = max_draft_tokens
         self.draft_tries = draft_tries
         self.redraw_budget_s = redraw_budget_s  # no new draft starts after this: a slow machine gets the fallback
+        self.library = SuggestionLibrary(store.embedder)
 
     def reply(self, inputs: ReplyInputs) -> Iterator[str]:
         """The reply in pieces, ready to stream."""
@@ -208,7 +218,7 @@ class GroundedReplier:
         for memory, score in zip(current, similarity, strict=True):
             if is_need(memory) and (food or not is_food_need(memory)):
                 scored.append((float(score) + NEED_BONUS, memory))
-            elif free_time and _LIKES.search(memory.text) and score + LIKE_BONUS >= LEAD_SIMILARITY:
+            elif free_time and _FREE_TIME_FACT.search(memory.text) and score + LIKE_BONUS >= LEAD_SIMILARITY:
                 scored.append((float(score) + LIKE_BONUS, memory))  # "my day off" ~ "I love hiking"
             elif score >= LEAD_SIMILARITY:
                 scored.append((float(score), memory))
@@ -218,53 +228,78 @@ class GroundedReplier:
     def _drafted(
         self, inputs: ReplyInputs, question: str, personal: list[Memory], *, is_request: bool, lead_space: bool
     ) -> Iterator[str]:
-        """The model's answer, sentence by sentence, each checked before it is shown."""
-        relevant = self._relevant(question, personal) if is_request else []
-        if relevant:
-            yield from _words(
-                f"Since {join_clauses([as_clause(m.text) for m in relevant])}, here's an idea:", lead_space=lead_space
-            )
-            lead_space = True
-        elif is_request:
-            yield from _words("Here's an idea:", lead_space=lead_space)
-            lead_space = True
+        """A suggestion for a request, or the model's checked answer for anything else."""
         current = [m for m in personal if m.status is MemoryStatus.ACTIVE]
         replaced = personal_memories(self.store, inputs.user_id, include_superseded=True)
         banned = [w for c in constraints_from(current) for w in c.banned]
         banned += stale_words([m for m in replaced if m.status is MemoryStatus.SUPERSEDED], current)
         user_texts = [m.text for m in personal] + [inputs.message]
-        if is_request:  # a pattern a base model continues well; an instruct model follows it too
-            facts = " ".join(as_sentence(m.text) for m in relevant) or "Nothing known yet."
-            prompt = prompts.render("reply_suggestion", facts=facts, request=question).rstrip()
-
-            def draft(temperature: float) -> Iterator[str]:
-                return self.model.stream_text(
-                    prompt, max_tokens=self.max_draft_tokens, stop=SUGGESTION_STOPS, temperature=temperature
-                )
-        else:
-            messages = draft_messages(question, current, inputs.history)
-
-            def draft(temperature: float) -> Iterator[str]:
-                return self.model.stream(
-                    messages, max_tokens=self.max_draft_tokens, stop=["\n\n"], temperature=temperature
-                )
-
-        shown = 0
+        if is_request:
+            yield from self._suggestion(question, personal, banned, user_texts, lead_space=lead_space)
+            return
+        messages = draft_messages(question, current, inputs.history)
         started = time.perf_counter()
         for attempt in range(self.draft_tries):
             if attempt and time.perf_counter() - started > self.redraw_budget_s:
                 break
-            for sentence in _sentences(draft(0.0 if attempt == 0 else RETRY_TEMPERATURE)):
-                if problem(sentence, banned, user_texts):
-                    break
-                yield from _words(sentence, lead_space=lead_space)
-                lead_space = True
+            pieces = self.model.stream(
+                messages, max_tokens=self.max_draft_tokens, stop=["\n\n"], temperature=_temperature(attempt)
+            )
+            shown = 0
+            for sentence in _checked(_sentences(pieces), banned, user_texts):
+                yield from _words(sentence, lead_space=lead_space or shown > 0)
                 shown += 1
-                if shown == MAX_DRAFT_SENTENCES:
-                    break
             if shown:
                 return
-        yield from _words(FALLBACK_REQUEST if is_request else FALLBACK_CHAT, lead_space=lead_space)
+        yield from _words(FALLBACK_CHAT, lead_space=lead_space)
+
+    def _suggestion(
+        self, request: str, personal: list[Memory], banned: list[str], user_texts: list[str], *, lead_space: bool
+    ) -> Iterator[str]:
+        """What the user's facts say first, then the best of the model's draft and the library's ideas.
+
+        The model drafts from the library's nearest examples; the draft and the fitting examples are
+        scored against the request and the facts, and the best is said (``agent.suggestions``).
+        """
+        relevant = self._relevant(request, personal)
+        lead = f"Since {join_clauses([as_clause(m.text) for m in relevant])}, here's an idea:" if relevant else ""
+        yield from _words(lead or "Here's an idea:", lead_space=lead_space)
+        facts = " ".join(as_sentence(m.text) for m in relevant)
+        shots = self.library.shots(request, facts, banned)
+        prompt = prompts.render(
+            "reply_suggestion",
+            examples="".join(example.as_shot() for example in shots),
+            facts=facts or NOTHING_KNOWN,
+            request=request,
+        ).rstrip()
+        started = time.perf_counter()
+        for attempt in range(self.draft_tries):
+            if attempt and time.perf_counter() - started > self.redraw_budget_s:
+                break
+            pieces = self.model.stream_text(
+                prompt, max_tokens=self.max_draft_tokens, stop=SUGGESTION_STOPS, temperature=_temperature(attempt)
+            )
+            draft = " ".join(_checked(_sentences(pieces), banned, user_texts))
+            best = self.library.best(request, facts, [draft] if draft else [], banned, shots)
+            if best is not None:
+                yield from _words(best.text, lead_space=True)
+                return
+        yield from _words(FALLBACK_REQUEST, lead_space=True)
+
+
+def _temperature(attempt: int) -> float:
+    """Greedy first; a redraw samples, or it would write the same draft again."""
+    return 0.0 if attempt == 0 else RETRY_TEMPERATURE
+
+
+def _checked(sentences: Iterator[str], banned: Sequence[str], user_texts: Sequence[str]) -> Iterator[str]:
+    """A draft's sentences up to the first that may not be shown (``problem``), at most MAX_DRAFT_SENTENCES."""
+    for count, sentence in enumerate(sentences, start=1):
+        if problem(sentence, banned, user_texts):
+            return
+        yield sentence
+        if count == MAX_DRAFT_SENTENCES:
+            return
 
 
 def _sentences(pieces: Iterator[str]) -> Iterator[str]:
@@ -438,4 +473,10 @@ def problem(sentence: str, banned: Sequence[str], user_texts: Sequence[str]) -> 
     grams = [tuple(words[i : i + 3]) for i in range(len(words) - 2)]
     if len(set(grams)) < len(grams) or (len(words) >= 8 and len(set(words)) < len(words) / 2):
         return "repeats itself"
+    if any(a == b for a, b in zip(words, words[1:], strict=False)):  # "a nice, sturdy, sturdy chair"
+        return "repeats a word"
+    items = [_TOKEN.findall(item.lower())[-1:] for item in _LIST_ITEM.split(sentence)]
+    heads = [item[0] for item in items if item]
+    if len(heads) >= 3 and len(set(heads)) < len(heads):  # "a raincoat, a good hat, a hat, a raincoat"
+        return "lists the same thing twice"
     return None

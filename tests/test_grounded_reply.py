@@ -9,10 +9,13 @@ from __future__ import annotations
 import pytest
 
 from agent import Assistant, Settings
+from agent.constraints import DIETS, violations
+from agent.suggestions import load_examples
 
 from .scripted_model import ScriptedModel
 
 NONSENSE = "I'm sorry, I don't know what you mean."
+LIBRARY = {example.suggestion for example in load_examples()}
 
 
 @pytest.fixture
@@ -74,14 +77,31 @@ def test_telling_is_acknowledged_with_what_was_remembered_and_what_it_replaced(m
     assert "green" in reply.text and "blue" not in reply.text
 
 
-def test_a_draft_that_breaks_a_constraint_is_redrawn(make_assistant) -> None:
-    model = ScriptedModel(replies=["Try a creamy chicken curry with rice.", "Try a lentil curry with rice."])
+def test_a_draft_that_breaks_a_constraint_is_replaced_by_an_idea_that_respects_it(make_assistant) -> None:
+    model = ScriptedModel(default_reply="Try a creamy chicken curry with rice.")
     assistant = make_assistant(model)
     tell(assistant, "alice", "I'm a vegetarian.")
-    model.replies.extend(["Try a creamy chicken curry with rice.", "Try a lentil curry with rice."])
     reply = assistant.chat("alice", "Can you suggest a dinner recipe for me tonight?", thread_id="dinner")
-    assert reply.text == "Since you're a vegetarian, here's an idea: Try a lentil curry with rice."
-    assert "chicken" not in reply.text
+    idea = reply.text.removeprefix("Since you're a vegetarian, here's an idea: ")
+    assert idea != reply.text and idea in LIBRARY  # a written idea for someone like her, not the draft
+    assert not violations(idea, DIETS["vegetarian"])
+
+
+def test_a_draft_is_redrawn_when_no_written_idea_fits_the_request(make_assistant) -> None:
+    model = ScriptedModel(default_reply="OK.")
+    assistant = make_assistant(model)
+    tell(assistant, "alice", "I'm a vegetarian.")
+    model.replies.extend(["Call the boat Chicken Run.", "Call the boat Lentil Express."])
+    reply = assistant.chat("alice", "Can you suggest a name for my new boat?", thread_id="boat")
+    assert reply.text.endswith("Call the boat Lentil Express.")
+
+
+def test_a_draft_that_fits_the_user_beats_a_written_idea_for_someone_else(make_assistant) -> None:
+    model = ScriptedModel(default_reply="Get her a set of bamboo knitting needles and a book of sweater patterns.")
+    assistant = make_assistant(model)
+    tell(assistant, "alice", "My grandmother loves knitting.")
+    reply = assistant.chat("alice", "What should I get my grandma for her birthday?", thread_id="gift")
+    assert reply.text.endswith("Get her a set of bamboo knitting needles and a book of sweater patterns.")
 
 
 def test_a_hobby_leads_a_free_time_request_but_not_a_food_one(make_assistant) -> None:
@@ -95,11 +115,11 @@ def test_a_hobby_leads_a_free_time_request_but_not_a_food_one(make_assistant) ->
     assert "you love hiking in the Lake District" in day_off.text
 
 
-def test_when_no_draft_is_good_a_plain_fallback_is_said(make_assistant) -> None:
+def test_when_no_draft_is_good_and_no_idea_fits_a_plain_fallback_is_said(make_assistant) -> None:
     model = ScriptedModel(default_reply="I'm a vegetarian too, so I love a beef stew.")
     assistant = make_assistant(model)
     tell(assistant, "alice", "I'm a vegetarian.")
-    reply = assistant.chat("alice", "What should I cook tonight?", thread_id="dinner")
+    reply = assistant.chat("alice", "Can you suggest a name for my new boat?", thread_id="boat")
     assert "beef" not in reply.text and "I'm a vegetarian" not in reply.text
     assert "Tell me a bit more" in reply.text
 

@@ -1,0 +1,190 @@
+"""Suggestions a small model can be trusted with: examples that guide its draft, and ideas to pick from.
+
+Asked cold, a 270M model writes "Take a day off, then go to the hospital." for a nurse's day off. Two
+things make it useful, both from one library of written suggestions (``prompts/suggestion_examples.jsonl``,
+each for a person and a request):
+- the examples nearest the request and the person become its few-shot pattern, so the draft is on topic
+  ("Get her a good pair of knitting needles" for a grandmother who knits);
+- the same examples are candidates beside the draft. Each candidate is scored by how close it is to the
+  request and to what is known about the user, and the best one that respects the user's constraints is
+  said. An example is a candidate only when its request is like this one and its person is like this
+  user ("You have a dog" does not lead a walk idea to a user without one).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from importlib.resources import files
+
+import numpy as np
+from bm25s.stopwords import STOPWORDS_EN_PLUS
+
+from agent.constraints import states_need, violations
+from memory.claims import STOP, stem
+from memory.embedder import Embedder
+from memory.lexicon import PARTNERS, PEOPLE, PETS, words
+
+LIBRARY_FILE = "suggestion_examples.jsonl"
+SHOTS = 3  # examples in the draft's prompt: enough to set the pattern, few enough to stay fast
+REQUEST_WEIGHT = 0.6  # choosing shots: the request matters more than the person
+REQUEST_LIKE = 0.45  # an example's request at least this close to the user's is the same kind of request
+PERSON_LIKE = 0.45  # an example's person at least this close to the user's facts fits this user
+NOTHING_KNOWN = "Nothing known yet."  # the person of a user with no relevant facts, in prompts and examples
+BORROWED_WORDS = 2  # content words a draft must share with a shot about someone else to count as a copy
+COMMON_IN = 3  # a word in this many library suggestions is phrasing ("good", "take"), not one example's content
+_WORD = re.compile(r"[a-z][a-z']{2,}")
+_PERSON_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+
+
+@dataclass(frozen=True)
+class Example:
+    """A written suggestion for a person ("You're vegan.") and their request."""
+
+    person: str
+    request: str
+    suggestion: str
+
+    def as_shot(self) -> str:
+        """The example in the draft prompt's pattern."""
+        return f"Person: {self.person}\nRequest: {self.request}\nSuggestion: {self.suggestion}\n\n"
+
+
+@dataclass(frozen=True)
+class Scored:
+    """A candidate suggestion and how well it fits the request and the user."""
+
+    text: str
+    fit: float
+    source: str  # "model" or "library"
+
+
+def load_examples() -> list[Example]:
+    """The library shipped with the prompts."""
+    lines = files("prompts").joinpath(LIBRARY_FILE).read_text(encoding="utf-8").splitlines()
+    return [Example(**json.loads(line)) for line in lines if line.strip()]
+
+
+class SuggestionLibrary:
+    """The examples, embedded once per process, with the choices made from them."""
+
+    def __init__(self, embedder: Embedder, examples: Sequence[Example] | None = None) -> None:
+        self.embedder = embedder
+        self.examples = list(examples) if examples is not None else load_examples()
+
+    @cached_property
+    def _vectors(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        requests = self.embedder.encode([e.request for e in self.examples])
+        persons = self.embedder.encode([e.person for e in self.examples])
+        suggestions = self.embedder.encode([e.suggestion for e in self.examples])
+        return requests, persons, suggestions
+
+    @cached_property
+    def _common_stems(self) -> frozenset[str]:
+        counts = Counter(stem for e in self.examples for stem in _stems(e.suggestion))
+        return frozenset(stem for stem, count in counts.items() if count >= COMMON_IN)
+
+    def shots(self, request: str, facts: str, banned: Sequence[str], k: int = SHOTS) -> list[Example]:
+        """The ``k`` examples nearest the request and the person, none using a banned word, nearest last."""
+        requests, persons, _ = self._vectors
+        query, person = self.embedder.encode([request, facts or NOTHING_KNOWN])
+        closeness = REQUEST_WEIGHT * (requests @ query) + (1 - REQUEST_WEIGHT) * (persons @ person)
+        order = [int(i) for i in np.argsort(-closeness) if not violations(self.examples[i].suggestion, banned)]
+        return [self.examples[i] for i in reversed(order[:k])]
+
+    def best(
+        self, request: str, facts: str, drafts: Sequence[str], banned: Sequence[str], shots: Sequence[Example] = ()
+    ) -> Scored | None:
+        """The best of the model's drafts and the library's fitting examples, or None when there is neither.
+
+        A draft that borrows another person's specifics from its shots ("knitting needles and a few
+        hand-tied flies", the flies from a fishing example) is not a candidate; nor is an example whose
+        suggestion rests on something this user never said ("pounding the knee" for a bad back).
+        """
+        requests, persons, suggestions = self._vectors
+        own_words = f"{request} {facts}"
+        own = [draft for draft in drafts if not self.borrowed(draft, shots, own_words)]
+        query, person, *draft_vectors = self.embedder.encode([request, facts or NOTHING_KNOWN, *own])
+        weight = 1.0 if facts else 0.0  # "Nothing known yet." says nothing a suggestion should be close to
+        candidates = [
+            Scored(text, float(v @ query + weight * (v @ person)), "model")
+            for text, v in zip(own, draft_vectors, strict=True)
+        ]
+        request_like, person_like = requests @ query, persons @ person
+        for index in np.flatnonzero((request_like >= REQUEST_LIKE) & (person_like >= PERSON_LIKE)):
+            example = self.examples[int(index)]
+            if violations(example.suggestion, banned) or not self._premise_holds(example, own_words):
+                continue
+            # An idea written for a request and a person like these counts that, beside what it says.
+            vector = suggestions[index]
+            fit = (vector @ query + request_like[index]) / 2 + weight * (vector @ person + person_like[index]) / 2
+            candidates.append(Scored(example.suggestion, float(fit), "library"))
+        return max(candidates, key=lambda c: c.fit, default=None)
+
+    def borrowed(self, draft: str, shots: Sequence[Example], own_words: str) -> set[str]:
+        """Content words the draft copied from a shot about someone else ("flies" from a fishing dad).
+
+        One shared word is chance; two or more from a shot whose premise this user does not share is
+        a copy. Words from a shot that fits the user (or from phrasing every example uses) are fine.
+        """
+        mine = _stems(own_words)
+        elsewhere = {
+            stem for shot in shots if not self._premise_holds(shot, own_words) for stem in _stems(shot.suggestion)
+        }
+        copied = {stem for stem in _stems(draft) & elsewhere - self._common_stems if not _said(stem, mine)}
+        return copied if len(copied) >= BORROWED_WORDS else set()
+
+    def _premise_holds(self, example: Example, own_words: str) -> bool:
+        """Whether this user said what the example rests on.
+
+        A need ("You're vegan", "Money is tight") is matched by meaning, as the constraints are checked
+        apart; so only the words its suggestion repeats must be the user's ("knee" in "pounding the
+        knee"). Anything else ("You love photography", "You have a dog") must be said in the user's
+        words, except who and where it is about: a gift idea for a gardening mum suits a gardening sister.
+        """
+        mine = _stems(own_words)
+        suggestion = _stems(example.suggestion)
+        if example.person == NOTHING_KNOWN:
+            return True
+        for sentence in _PERSON_SENTENCE.split(example.person):
+            premise = _stems(sentence) - _PERSON_WORDS
+            if states_need(sentence):
+                premise &= suggestion - self._common_stems
+            topic = premise - _SOFT_WORDS  # "gardening" must be said; "mum" may be a sister, "shifts" "nights"
+            if not all(_said(stem, mine) for stem in topic):
+                return False
+            if premise and not topic and not any(_said(stem, mine) for stem in premise):
+                return False
+        return True
+
+
+def _stems(text: str) -> set[str]:
+    """The content words as stems: "drawing", "draws" and "draw" meet, as do "fished" and "fishing".
+
+    A pet is also its kind: "spaniel" says "dog".
+    """
+    found = [word for word in _WORD.findall(text.lower()) if word not in STOP and word not in STOPWORDS_EN_PLUS]
+    found += [PETS[word] for word in found if word in PETS]
+    return {stem(word[:-2] if word.endswith("ed") and len(word) > 5 else word) for word in found}
+
+
+# Who and where an example's person is ("mum", "city", "shifts"): not what its suggestion rests on.
+_SOFT_WORDS = frozenset(
+    stem(word)
+    for word in [*PEOPLE, *PARTNERS, *words("work works job shift shifts city town area place home flat moved live")]
+)
+# How the library's persons are phrased, not what they are about.
+_PERSON_WORDS = frozenset(
+    stem(word)
+    for word in words("""you're love loves like likes enjoy have has want wants trying always feel keen big young long
+    bad get gets just new going next week month tonight staying coming over food""")
+)
+
+
+def _said(stem: str, stems: set[str]) -> bool:
+    """A stem the user's words have, or one inside theirs ("nut" in "peanut")."""
+    return any(stem in mine for mine in stems)
