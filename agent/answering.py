@@ -189,6 +189,7 @@ class Answer:
     memory: Memory
     shared_words: int
     similarity: float
+    fills_slot: bool = False  # states the user's own value for what is asked ("I'm a nurse" for work)
 
 
 def answering_memories(
@@ -211,13 +212,17 @@ def answering_memories(
         fills_slot = bool(asked) and _fills(asked, memory.text)
         shared += fills_slot and not shared
         if (shared and similarity >= MIN_SIMILARITY) or similarity >= DENSE_ONLY_SIMILARITY or fills_slot:
-            answers.append(Answer(memory=memory, shared_words=shared, similarity=similarity))
+            answers.append(Answer(memory=memory, shared_words=shared, similarity=similarity, fills_slot=fills_slot))
     answers.sort(key=lambda a: (a.shared_words, a.similarity), reverse=True)
-    if len(answers) > 1 and (
-        answers[1].shared_words < answers[0].shared_words
-        or answers[0].similarity - answers[1].similarity > SECOND_ANSWER_MARGIN
+    if (
+        len(answers) > 1
+        and not answers[1].fills_slot
+        and (
+            answers[1].shared_words < answers[0].shared_words
+            or answers[0].similarity - answers[1].similarity > SECOND_ANSWER_MARGIN
+        )
     ):
-        return answers[:1]
+        return answers[:1]  # a second memory that states the asked thing itself is always said
     return answers[:2]
 
 

@@ -87,6 +87,12 @@ def test_a_memory_answers_only_the_question_it_is_about(embedder) -> None:
 def test_a_memory_that_fills_the_slot_asked_answers_without_a_shared_word(embedder) -> None:
     facts = ["I left law last year and I'm a baker now.", "My sister is a nurse.", "We live near the sea."]
     assert answers(embedder, "What do I do for work?", facts) == ["I left law last year and I'm a baker now."]
+
+
+def test_every_memory_that_states_the_asked_thing_is_said_not_only_the_closest(embedder) -> None:
+    facts = ["I work night shifts at the children's hospital.", "I'm a nurse.", "My sister is a teacher."]
+    found = answers(embedder, "What do I do for work?", facts)
+    assert sorted(found) == ["I work night shifts at the children's hospital.", "I'm a nurse."]
     assert answers(embedder, "Which company do I work for?", ["I joined Bosch last month."]) == [
         "I joined Bosch last month."
     ]
