@@ -124,6 +124,7 @@ class Turn:
     told: list[Candidate] = field(default_factory=list)
     ask: Ask | None = None
     question: str = ""  # the sentence that asks (or the whole message for remember/forget)
+    context: list[str] = field(default_factory=list)  # the other sentences: "She loves gardening."
     name: str | None = None  # a name the user introduced themselves with
 
 
@@ -155,6 +156,7 @@ def read_turn(message: str) -> Turn:
         else:
             plain.append(sentence)
     turn.told = statements("\n".join(plain))
+    turn.context = plain
     return turn
 
 

@@ -18,11 +18,13 @@ import re
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import prompts
 from agent.answering import answering_memories
 from agent.constraints import (
+    banned_words,
     constraints_from,
     is_food_need,
     is_food_request,
@@ -120,7 +122,7 @@ class GroundedReplier:
     def reply(self, inputs: ReplyInputs) -> Iterator[str]:
         """The reply in pieces, ready to stream."""
         turn = read_turn(inputs.message)
-        personal = personal_memories(self.store, inputs.user_id)
+        personal = [*said_now(inputs.user_id, turn), *personal_memories(self.store, inputs.user_id)]
         name = turn.name or known_name(personal)
         said = False
         if turn.social:
@@ -177,7 +179,9 @@ class GroundedReplier:
                 yield from _words("I couldn't find a statement about you to remember there.", lead_space=lead_space)
         else:
             is_request = ask in (Ask.REQUEST, Ask.RECOMMEND)
-            yield from self._drafted(inputs, question, personal, is_request=is_request, lead_space=lead_space)
+            yield from self._drafted(
+                inputs, question, personal, context=turn.context, is_request=is_request, lead_space=lead_space
+            )
 
     def _recall(self, user_id: str, question: str) -> str:
         hits = self.store.search(user_id, question, k=8, mode="hybrid", kinds=ANSWER_KINDS)
@@ -226,7 +230,14 @@ class GroundedReplier:
         return [memory for _, memory in scored[:MAX_LEAD_FACTS]]
 
     def _drafted(
-        self, inputs: ReplyInputs, question: str, personal: list[Memory], *, is_request: bool, lead_space: bool
+        self,
+        inputs: ReplyInputs,
+        question: str,
+        personal: list[Memory],
+        *,
+        context: Sequence[str] = (),
+        is_request: bool,
+        lead_space: bool,
     ) -> Iterator[str]:
         """A suggestion for a request, or the model's checked answer for anything else."""
         current = [m for m in personal if m.status is MemoryStatus.ACTIVE]
@@ -235,7 +246,8 @@ class GroundedReplier:
         banned += stale_words([m for m in replaced if m.status is MemoryStatus.SUPERSEDED], current)
         user_texts = [m.text for m in personal] + [inputs.message]
         if is_request:
-            yield from self._suggestion(question, personal, banned, user_texts, lead_space=lead_space)
+            banned += [w for sentence in context for w in banned_words(sentence)]
+            yield from self._suggestion(question, personal, context, banned, user_texts, lead_space=lead_space)
             return
         messages = draft_messages(question, current, inputs.history)
         started = time.perf_counter()
@@ -254,7 +266,14 @@ class GroundedReplier:
         yield from _words(FALLBACK_CHAT, lead_space=lead_space)
 
     def _suggestion(
-        self, request: str, personal: list[Memory], banned: list[str], user_texts: list[str], *, lead_space: bool
+        self,
+        request: str,
+        personal: list[Memory],
+        context: Sequence[str],
+        banned: list[str],
+        user_texts: list[str],
+        *,
+        lead_space: bool,
     ) -> Iterator[str]:
         """What the user's facts say first, then the best of the model's draft and the library's ideas.
 
@@ -264,7 +283,8 @@ class GroundedReplier:
         relevant = self._relevant(request, personal)
         lead = f"Since {join_clauses([as_clause(m.text) for m in relevant])}, here's an idea:" if relevant else ""
         yield from _words(lead or "Here's an idea:", lead_space=lead_space)
-        facts = " ".join(as_sentence(m.text) for m in relevant)
+        said = {m.text for m in relevant}  # and what this message says beside the request ("She loves gardening.")
+        facts = " ".join([as_sentence(m.text) for m in relevant] + [as_sentence(t) for t in context if t not in said])
         shots = self.library.shots(request, facts, banned)
         prompt = prompts.render(
             "reply_suggestion",
@@ -332,6 +352,17 @@ def _sentences(pieces: Iterator[str]) -> Iterator[str]:
 def _clean(sentence: str) -> str:
     """No list markers or labels a pattern-following model may put in front ("- ", "1. ", "Suggestion:")."""
     return _MARKER.sub("", sentence.strip()).strip()
+
+
+def said_now(user_id: str, turn: Turn) -> list[Memory]:
+    """What this message tells about the user, as memories: it is stored after the reply, and counts in it."""
+    now = datetime.now(UTC)
+    return [
+        Memory(
+            id=f"this-turn-{i}", user_id=user_id, text=c.text, kind=MemoryKind(c.kind), created_at=now, updated_at=now
+        )
+        for i, c in enumerate(turn.told)
+    ]
 
 
 def personal_memories(store: MemoryStore, user_id: str, *, include_superseded: bool = False) -> list[Memory]:

@@ -157,3 +157,12 @@ def test_the_grounded_reply_streams_in_pieces_that_join_to_the_reply(make_assist
     tokens = [event.text for event in events if event.type == "token"]
     assert len(tokens) > 3
     assert "".join(tokens) == events[-1].reply.text == "You have two kids, Leo and Mia."
+
+
+def test_what_the_message_itself_says_shapes_its_suggestion(make_assistant) -> None:
+    assistant = make_assistant(ScriptedModel(default_reply="Try a cheese omelette with ham."))
+    reply = assistant.chat("alice", "I'm vegan. What should I cook tonight?", thread_id="dinner")
+    assert "Since you're vegan, here's an idea:" in reply.text
+    assert not violations(reply.text.split("here's an idea:")[1], DIETS["vegan"])
+    gift = assistant.chat("bob", "What should I get my sister for her birthday? She loves gardening.")
+    assert "garden" in gift.text.split("an idea:")[1].lower()
