@@ -118,6 +118,7 @@ class GroundedReplier:
         self.draft_tries = draft_tries
         self.redraw_budget_s = redraw_budget_s  # no new draft starts after this: a slow machine gets the fallback
         self.library = SuggestionLibrary(store.embedder)
+        self.library.warm()
 
     def reply(self, inputs: ReplyInputs) -> Iterator[str]:
         """The reply in pieces, ready to stream."""
@@ -413,6 +414,8 @@ def unknown_line(question: str) -> str:
     """ "I don't know your dog's name yet" when the question names what it asks about."""
     match = _WHAT_IS_MY.search(question.replace("’", "'"))
     thing = "your " + match["thing"].split(" ", 1)[1] if match else "that"
+    if match and "name" not in thing and re.search(r"\b(called|named)\b", question, re.IGNORECASE):
+        thing += "' names" if thing.endswith("s") else "'s name"  # "What's my dog called?"
     return f"I don't know {thing} yet: you haven't told me. Tell me and I'll remember it."
 
 

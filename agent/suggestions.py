@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -75,13 +76,23 @@ class SuggestionLibrary:
     def __init__(self, embedder: Embedder, examples: Sequence[Example] | None = None) -> None:
         self.embedder = embedder
         self.examples = list(examples) if examples is not None else load_examples()
+        self._lock = threading.Lock()
+
+    def warm(self) -> threading.Thread:
+        """Embed the examples in the background (about 2 s on 2 cores), so the first request does not wait."""
+        thread = threading.Thread(target=lambda: self._vectors, name="suggestion-library", daemon=True)
+        thread.start()
+        return thread
 
     @cached_property
     def _vectors(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        requests = self.embedder.encode([e.request for e in self.examples])
-        persons = self.embedder.encode([e.person for e in self.examples])
-        suggestions = self.embedder.encode([e.suggestion for e in self.examples])
-        return requests, persons, suggestions
+        with self._lock:  # the warm-up thread and a first request compute it once
+            if "_vectors" in self.__dict__:
+                return self.__dict__["_vectors"]
+            requests = self.embedder.encode([e.request for e in self.examples])
+            persons = self.embedder.encode([e.person for e in self.examples])
+            suggestions = self.embedder.encode([e.suggestion for e in self.examples])
+            return requests, persons, suggestions
 
     @cached_property
     def _common_stems(self) -> frozenset[str]:

@@ -9,6 +9,7 @@ import pytest
 from agent.answering import answering_memories
 from agent.constraints import banned_words, stale_words, violations
 from agent.intent import Ask, Social, read_turn
+from agent.reply import unknown_line
 from memory import Memory
 from memory.person import as_clause, as_sentence, to_second_person
 
@@ -135,3 +136,9 @@ def test_stale_words_are_the_ones_only_replaced_memories_have() -> None:
     old = [memory("I live in Paris.")]
     new = [memory("I just moved to Berlin last month.")]
     assert stale_words(old, new) == ("Paris",)
+
+
+def test_not_knowing_a_name_says_whose_name_is_missing() -> None:
+    assert unknown_line("What's my dog called?").startswith("I don't know your dog's name yet")
+    assert unknown_line("What are my kids called?").startswith("I don't know your kids' names yet")
+    assert unknown_line("Where is my office?").startswith("I don't know your office yet")
