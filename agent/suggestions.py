@@ -126,7 +126,8 @@ class SuggestionLibrary:
             for text, v in zip(own, draft_vectors, strict=True)
         ]
         request_like, person_like = requests @ query, persons @ person
-        for index in np.flatnonzero((request_like >= REQUEST_LIKE) & (person_like >= PERSON_LIKE)):
+        for_anyone = np.array([e.person == NOTHING_KNOWN for e in self.examples])  # fits anyone, if less well
+        for index in np.flatnonzero((request_like >= REQUEST_LIKE) & ((person_like >= PERSON_LIKE) | for_anyone)):
             example = self.examples[int(index)]
             if violations(example.suggestion, banned) or not self._premise_holds(example, own_words):
                 continue
@@ -176,13 +177,17 @@ class SuggestionLibrary:
 def _stems(text: str) -> set[str]:
     """The content words as stems: "drawing", "draws" and "draw" meet, as do "fished" and "fishing".
 
-    A pet is also its kind: "spaniel" says "dog".
+    A pet is also its kind ("spaniel" says "dog"), and "twin boys" or "my daughter" say "kids".
     """
     found = [word for word in _WORD.findall(text.lower()) if word not in STOP and word not in STOPWORDS_EN_PLUS]
     found += [PETS[word] for word in found if word in PETS]
+    found += ["kids" for word in found if word in _CHILDREN]
     return {stem(word[:-2] if word.endswith("ed") and len(word) > 5 else word) for word in found}
 
 
+_CHILDREN = frozenset(
+    words("kid kids child children boys girls son sons daughter daughters twins toddler toddlers baby babies")
+)
 # Who and where an example's person is ("mum", "city", "shifts"): not what its suggestion rests on.
 _SOFT_WORDS = frozenset(
     stem(word)
