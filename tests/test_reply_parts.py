@@ -54,6 +54,12 @@ def test_clause_keeps_a_leading_name_and_drops_the_stop() -> None:
         ("I have to go now, bye!", None, [Social.FAREWELL], 0),
         ("Forget that I live in Paris", Ask.FORGET, [], 0),
         ("What's the capital of Peru?", Ask.CHAT, [], 0),
+        ("How can I get back into exercise?", Ask.REQUEST, [], 0),
+        ("What can I snack on at work?", Ask.REQUEST, [], 0),
+        ("Where could we go for a short break?", Ask.REQUEST, [], 0),
+        ("What's a good gift for my dad?", Ask.REQUEST, [], 0),
+        ("How do I take my coffee?", Ask.RECALL, [], 0),
+        ("What do I do for work?", Ask.RECALL, [], 0),
     ],
 )
 def test_read_turn(message: str, ask: Ask | None, social: list[Social], told: int) -> None:
@@ -142,3 +148,18 @@ def test_not_knowing_a_name_says_whose_name_is_missing() -> None:
     assert unknown_line("What's my dog called?").startswith("I don't know your dog's name yet")
     assert unknown_line("What are my kids called?").startswith("I don't know your kids' names yet")
     assert unknown_line("Where is my office?").startswith("I don't know your office yet")
+
+
+@pytest.mark.parametrize(
+    ("statement", "banned", "allowed"),
+    [
+        ("I don't drink.", "Order a glass of wine.", "Order a lime and soda."),
+        ("I stopped drinking last year.", "Have a cold beer.", "Have a cold lemonade."),
+        ("I gave up meat two years ago.", "Try a beef stew.", "Try a bean stew."),
+        ("I'm terrified of flying.", "Take a cheap flight to Rome.", "Take the night train to Rome."),
+        ("I'm lactose intolerant.", "Add a spoon of cream.", "Add a splash of oat milk, with no cream or butter."),
+    ],
+)
+def test_constraints_read_plain_ways_of_saying_them(statement: str, banned: str, allowed: str) -> None:
+    assert violations(banned, banned_words(statement))
+    assert not violations(allowed, banned_words(statement))
