@@ -123,7 +123,9 @@ class GroundedReplier:
     def reply(self, inputs: ReplyInputs) -> Iterator[str]:
         """The reply in pieces, ready to stream."""
         turn = read_turn(inputs.message)
-        personal = [*said_now(inputs.user_id, turn), *personal_memories(self.store, inputs.user_id)]
+        stored = personal_memories(self.store, inputs.user_id)
+        known = {memory.text for memory in stored}
+        personal = [*(m for m in said_now(inputs.user_id, turn) if m.text not in known), *stored]
         name = turn.name or known_name(personal)
         said = False
         if turn.social:

@@ -7,8 +7,9 @@ each for a person and a request):
   ("Get her a good pair of knitting needles" for a grandmother who knits);
 - the same examples are candidates beside the draft. Each candidate is scored by how close it is to the
   request and to what is known about the user, and the best one that respects the user's constraints is
-  said. An example is a candidate only when its request is like this one and its person is like this
-  user ("You have a dog" does not lead a walk idea to a user without one).
+  said. An example is a candidate only when its request is like this one, its person is like this user
+  and the user said what it rests on ("You have a dog" does not lead a walk idea to a user without one);
+  examples written for anyone ("Nothing known yet.") compete too, with nothing personal to score.
 """
 
 from __future__ import annotations
