@@ -20,7 +20,7 @@ from .prompting import render_item
 from .tasks import TaskSpec
 
 MAX_ITEMS = 12  # the most recent items summarised: a summary prompt must fit a small context
-SUMMARY_TOKENS = 24
+SUMMARY_TOKENS = 16  # a topic line ("...about health, and culture.") fits; a longer budget only rambles
 LINE = ("\n",)
 
 # (what the summary is about, how a topic summary starts, how a label summary starts)
@@ -76,4 +76,7 @@ class Summarizer(CachedModelCalls):
         profile_hash = DiskCache.key(json.dumps(notes, ensure_ascii=False))
         key = DiskCache.key("lamp-summary", self.model_name, self.spec.name, profile_hash, repr(prompt))
         task = WHAT[self.spec.name][0]
-        return str(self.cached(key, lambda: write_summary(self.model, notes, task=task, prompt=prompt)))
+        summary = str(self.cached(key, lambda: write_summary(self.model, notes, task=task, prompt=prompt)))
+        # A summary the model could not ground falls back to the notes themselves: here they are the very
+        # items the prompt already shows, so repeating them would only lengthen (and slow) the prompt.
+        return summary if summary.startswith(prompt.lead) else ""
