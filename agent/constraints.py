@@ -359,12 +359,8 @@ _FOOD_REQUEST = re.compile(
 )
 
 
-def is_need(memory: Memory) -> bool:
-    """A memory that any suggestion should take into account (a diet, a budget, a wheelchair, children...)."""
-    return states_need(memory.text)
-
-
-def states_need(text: str) -> bool:
+def is_need(text: str) -> bool:
+    """A statement that any suggestion should take into account (a diet, a budget, a wheelchair, children...)."""
     return bool(_NEEDS.search(text) or banned_words(text))
 
 

@@ -223,7 +223,7 @@ class GroundedReplier:
         scored = []
         free_time = not food and _FREE_TIME_REQUEST.search(request) is not None  # "dessert tonight" is about food
         for memory, score in zip(current, similarity, strict=True):
-            if is_need(memory) and (food or not is_food_need(memory)):
+            if is_need(memory.text) and (food or not is_food_need(memory)):
                 scored.append((float(score) + NEED_BONUS, memory))
             elif free_time and _FREE_TIME_FACT.search(memory.text) and score + LIKE_BONUS >= LEAD_SIMILARITY:
                 scored.append((float(score) + LIKE_BONUS, memory))  # "my day off" ~ "I love hiking"

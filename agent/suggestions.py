@@ -22,11 +22,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from importlib.resources import files
+from itertools import islice
 
 import numpy as np
 from bm25s.stopwords import STOPWORDS_EN_PLUS
 
-from agent.constraints import states_need, violations
+from agent.constraints import is_need, violations
 from memory.claims import STOP, stem
 from memory.embedder import Embedder
 from memory.lexicon import PARTNERS, PEOPLE, PETS, words
@@ -56,6 +57,9 @@ class Example:
         return f"Person: {self.person}\nRequest: {self.request}\nSuggestion: {self.suggestion}\n\n"
 
 
+Premise = tuple[frozenset[str], frozenset[str]]  # what a sentence of a person rests on, and its topic part
+
+
 @dataclass(frozen=True)
 class Scored:
     """A candidate suggestion and how well it fits the request and the user."""
@@ -78,6 +82,7 @@ class SuggestionLibrary:
         self.embedder = embedder
         self.examples = list(examples) if examples is not None else load_examples()
         self._lock = threading.Lock()
+        self._embedded: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
     def warm(self) -> threading.Thread:
         """Embed the examples in the background (about 2 s on 2 cores), so the first request does not wait."""
@@ -85,15 +90,16 @@ class SuggestionLibrary:
         thread.start()
         return thread
 
-    @cached_property
+    @property
     def _vectors(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        with self._lock:  # the warm-up thread and a first request compute it once
-            if "_vectors" in self.__dict__:
-                return self.__dict__["_vectors"]
-            requests = self.embedder.encode([e.request for e in self.examples])
-            persons = self.embedder.encode([e.person for e in self.examples])
-            suggestions = self.embedder.encode([e.suggestion for e in self.examples])
-            return requests, persons, suggestions
+        """The requests', persons' and suggestions' embeddings, computed once (the warm-up or a first request)."""
+        with self._lock:
+            if self._embedded is None:
+                requests = self.embedder.encode([e.request for e in self.examples])
+                persons = self.embedder.encode([e.person for e in self.examples])
+                suggestions = self.embedder.encode([e.suggestion for e in self.examples])
+                self._embedded = requests, persons, suggestions
+            return self._embedded
 
     @cached_property
     def _common_stems(self) -> frozenset[str]:
@@ -105,8 +111,9 @@ class SuggestionLibrary:
         requests, persons, _ = self._vectors
         query, person = self.embedder.encode([request, facts or NOTHING_KNOWN])
         closeness = REQUEST_WEIGHT * (requests @ query) + (1 - REQUEST_WEIGHT) * (persons @ person)
-        order = [int(i) for i in np.argsort(-closeness) if not violations(self.examples[i].suggestion, banned)]
-        return [self.examples[i] for i in reversed(order[:k])]
+        nearest = (self.examples[i] for i in np.argsort(-closeness))
+        allowed = list(islice((e for e in nearest if not violations(e.suggestion, banned)), k))
+        return allowed[::-1]
 
     def best(
         self, request: str, facts: str, drafts: Sequence[str], banned: Sequence[str], shots: Sequence[Example] = ()
@@ -118,8 +125,8 @@ class SuggestionLibrary:
         suggestion rests on something this user never said ("pounding the knee" for a bad back).
         """
         requests, persons, suggestions = self._vectors
-        own_words = f"{request} {facts}"
-        own = [draft for draft in drafts if not self.borrowed(draft, shots, own_words)]
+        mine = _stems(f"{request} {facts}")
+        own = [draft for draft in drafts if not self.borrowed(draft, shots, mine)]
         query, person, *draft_vectors = self.embedder.encode([request, facts or NOTHING_KNOWN, *own])
         weight = 1.0 if facts else 0.0  # "Nothing known yet." says nothing a suggestion should be close to
         candidates = [
@@ -127,10 +134,10 @@ class SuggestionLibrary:
             for text, v in zip(own, draft_vectors, strict=True)
         ]
         request_like, person_like = requests @ query, persons @ person
-        for_anyone = np.array([e.person == NOTHING_KNOWN for e in self.examples])  # fits anyone, if less well
-        for index in np.flatnonzero((request_like >= REQUEST_LIKE) & ((person_like >= PERSON_LIKE) | for_anyone)):
+        fits = (request_like >= REQUEST_LIKE) & ((person_like >= PERSON_LIKE) | self._for_anyone)
+        for index in np.flatnonzero(fits):
             example = self.examples[int(index)]
-            if violations(example.suggestion, banned) or not self._premise_holds(example, own_words):
+            if violations(example.suggestion, banned) or not self._premise_holds(example, mine):
                 continue
             # An idea written for a request and a person like these counts that, beside what it says.
             vector = suggestions[index]
@@ -138,41 +145,55 @@ class SuggestionLibrary:
             candidates.append(Scored(example.suggestion, float(fit), "library"))
         return max(candidates, key=lambda c: c.fit, default=None)
 
-    def borrowed(self, draft: str, shots: Sequence[Example], own_words: str) -> set[str]:
+    def borrowed(self, draft: str, shots: Sequence[Example], mine: set[str]) -> set[str]:
         """Content words the draft copied from a shot about someone else ("flies" from a fishing dad).
 
-        One shared word is chance; two or more from a shot whose premise this user does not share is
-        a copy. Words from a shot that fits the user (or from phrasing every example uses) are fine.
+        ``mine`` are the stems of the user's request and facts. One shared word is chance; two or more
+        from a shot whose premise this user does not share is a copy. Words from a shot that fits the
+        user (or from phrasing every example uses) are fine.
         """
-        mine = _stems(own_words)
-        elsewhere = {
-            stem for shot in shots if not self._premise_holds(shot, own_words) for stem in _stems(shot.suggestion)
-        }
+        elsewhere = {stem for shot in shots if not self._premise_holds(shot, mine) for stem in _stems(shot.suggestion)}
         copied = {stem for stem in _stems(draft) & elsewhere - self._common_stems if not _said(stem, mine)}
         return copied if len(copied) >= BORROWED_WORDS else set()
 
-    def _premise_holds(self, example: Example, own_words: str) -> bool:
-        """Whether this user said what the example rests on.
+    @cached_property
+    def _for_anyone(self) -> np.ndarray:
+        """Which examples are written for anyone ("Nothing known yet."): they fit every user, if less well."""
+        return np.array([e.person == NOTHING_KNOWN for e in self.examples], dtype=bool)
 
-        A need ("You're vegan", "Money is tight") is matched by meaning, as the constraints are checked
-        apart; so only the words its suggestion repeats must be the user's ("knee" in "pounding the
-        knee"). Anything else ("You love photography", "You have a dog") must be said in the user's
-        words, except who and where it is about: a gift idea for a gardening mum suits a gardening sister.
-        """
-        mine = _stems(own_words)
-        suggestion = _stems(example.suggestion)
-        if example.person == NOTHING_KNOWN:
-            return True
-        for sentence in _PERSON_SENTENCE.split(example.person):
-            premise = _stems(sentence) - _PERSON_WORDS
-            if states_need(sentence):
-                premise &= suggestion - self._common_stems
-            topic = premise - _SOFT_WORDS  # "gardening" must be said; "mum" may be a sister, "shifts" "nights"
+    @cached_property
+    def _premises(self) -> dict[Example, list[Premise]]:
+        return {example: _premises_of(example, self._common_stems) for example in self.examples}
+
+    def _premise_holds(self, example: Example, mine: set[str]) -> bool:
+        """Whether this user (the stems of their request and facts) said what the example rests on."""
+        premises = self._premises.get(example) or _premises_of(example, self._common_stems)  # a shot from elsewhere
+        for premise, topic in premises:
             if not all(_said(stem, mine) for stem in topic):
                 return False
             if premise and not topic and not any(_said(stem, mine) for stem in premise):
                 return False
         return True
+
+
+def _premises_of(example: Example, common: frozenset[str]) -> list[Premise]:
+    """Per sentence of the example's person: what it rests on, and the part of that which is its topic.
+
+    A need ("You're vegan", "Money is tight") is matched by meaning, as the constraints are checked
+    apart; so it rests only on the words its suggestion repeats ("knee" in "pounding the knee").
+    Anything else ("You love photography", "You have a dog") rests on its own words, of which who and
+    where it is about are not the topic: a gift idea for a gardening mum suits a gardening sister.
+    """
+    if example.person == NOTHING_KNOWN:
+        return []
+    suggestion = _stems(example.suggestion) - common
+    found = []
+    for sentence in _PERSON_SENTENCE.split(example.person):
+        premise = _stems(sentence) - _PERSON_WORDS
+        if is_need(sentence):
+            premise &= suggestion
+        found.append((frozenset(premise), frozenset(premise - _SOFT_WORDS)))
+    return found
 
 
 def _stems(text: str) -> set[str]:
