@@ -177,8 +177,13 @@ def write_summary(
     previous: str = "",
     task: str | None = None,
     prompt: SummaryPrompt = DEFAULT_SUMMARY_PROMPT,
+    fall_back_to_notes: bool = True,
 ) -> str:
-    """The one profile summarizer (the product's profiles and the LaMP ``summary`` strategy): grounded in ``notes``."""
+    """The one profile summarizer (the product's profiles and the LaMP ``summary`` strategy): grounded in ``notes``.
+
+    When nothing the model wrote is backed by the notes, the product says what the notes say; a caller
+    that already shows the notes (``fall_back_to_notes=False``) gets "" instead.
+    """
     listed = "\n".join(f"- {note}" for note in notes)
     text = render(
         prompt.template,
@@ -199,6 +204,8 @@ def write_summary(
     summary = grounded_in(written, notes, previous)
     if summary and prompt.lead:
         summary = f"{prompt.lead} {summary}"
+    if not summary and not fall_back_to_notes:
+        return ""
     if not summary:  # nothing the model wrote is backed by the notes: say what the notes say
         summary = "; ".join(note.rstrip(".") for note in notes[:5]) or previous
     if not summary:

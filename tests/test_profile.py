@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from memory.profile import grounded
+from memory.profile import grounded, write_summary
 from memory.records import Memory, utc_now
+
+from .scripted_model import ScriptedModel
 
 
 def memories(*texts: str) -> list[Memory]:
@@ -22,3 +24,10 @@ def test_the_previous_summary_counts_as_evidence() -> None:
         "Plays the cello, moved to Oslo."
     )
     assert grounded("Allergic to cats.", memories("I love jazz")) == ""
+
+
+def test_an_ungrounded_summary_falls_back_to_the_notes_unless_the_caller_shows_them_already() -> None:
+    notes = ["I love jazz", "I live in Lyon"]
+    invented = ScriptedModel(default_reply="A keen skier from Oslo who collects stamps.")
+    assert write_summary(invented, notes) == "I love jazz; I live in Lyon"
+    assert write_summary(invented, notes, fall_back_to_notes=False) == ""

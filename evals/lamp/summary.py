@@ -74,9 +74,10 @@ class Summarizer(CachedModelCalls):
         """One summary of this profile with this prompt (cached)."""
         notes = self.notes(profile)
         profile_hash = DiskCache.key(json.dumps(notes, ensure_ascii=False))
-        key = DiskCache.key("lamp-summary", self.model_name, self.spec.name, profile_hash, repr(prompt))
+        key = DiskCache.key("lamp-summary", self.model_name, self.spec.name, profile_hash, repr(prompt), "grounded")
         task = WHAT[self.spec.name][0]
-        summary = str(self.cached(key, lambda: write_summary(self.model, notes, task=task, prompt=prompt)))
-        # A summary the model could not ground falls back to the notes themselves: here they are the very
-        # items the prompt already shows, so repeating them would only lengthen (and slow) the prompt.
-        return summary if summary.startswith(prompt.lead) else ""
+
+        def write() -> str:  # no fallback to the notes: they are the very items the prompt already shows
+            return write_summary(self.model, notes, task=task, prompt=prompt, fall_back_to_notes=False)
+
+        return str(self.cached(key, write))
