@@ -342,7 +342,8 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z'-]+|\d+")
 
 # Statements that shape any suggestion, whatever it is about: money, training, mobility, health, fears, children.
 _NEEDS = re.compile(
-    r"\b(budget|money is tight|tight on (money|cash)|can't afford|cannot afford|broke\b|saving (up|money)|"
+    r"\b(budget|(?:money|cash)(?:'s| is| has been) (?:\w+ ){0,2}(?:tight|short)|tight on (money|cash)|"
+    r"can't afford|cannot afford|broke\b|saving (up|money)|"
     r"(don't|do not) have (much|a lot of|any) money|not much money|short of money|skint|hard up|"
     r"cheap|frugal|training for|in training|wheelchair|disabled|disability|surgery|operation|"
     r"injur|bad (knee|back|hip)|crutches|blind|deaf|afraid of|scared of|anxious|phobia|hate|can't stand|"

@@ -28,6 +28,8 @@ DISCOURSE = re.compile(
 # "Also, I work at a cafe" keeps that it adds to what was said: stored as "I work at a cafe too".
 ALSO = re.compile(r"^(?:and\s+)?also[,:]?\s+(?=\S)", re.IGNORECASE)
 SPEAKER = re.compile(r"^(?:\S+\s+){0,4}?(?:i|i'm|i've|i'd|i'll|i’m|i’ve|my|we|we're|we've|our|me)\b", re.IGNORECASE)
+# "Money is a bit tight this month": the user's own money, said without a pronoun.
+OWN_MONEY = re.compile(r"^(?:money|cash|funds)(?:'s| is| are| has been)\b", re.IGNORECASE)
 DISAGREES_WITH_ME = re.compile(r"\b(?:doesn'?t|does not|don'?t|do not|no longer) (?:really )?agrees? with me\b", re.I)
 REQUEST = re.compile(
     r"^(?:can|could|would|will|please|tell|help|give|show|remind|let|let's|what|how|why|when|where|who|which|"
@@ -125,6 +127,7 @@ def first_person_statements(message: str) -> list[str]:
             core = INTRO.sub("", text, count=1)
             speaker = (SPEAKER.match(text) and _is_clause(text)) or (SPEAKER.match(core) and _is_clause(core))
             speaker = speaker or DISAGREES_WITH_ME.search(text)  # "spicy food doesn't agree with me any more"
+            speaker = speaker or OWN_MONEY.match(text)
             if not speaker and not NAMED_EVENT.match(text) and not CONTACT_UPDATE.match(text):
                 continue
             found.append(text[0].upper() + text[1:])

@@ -166,3 +166,12 @@ def test_what_the_message_itself_says_shapes_its_suggestion(make_assistant) -> N
     assert not violations(reply.text.split("here's an idea:")[1], DIETS["vegan"])
     gift = assistant.chat("bob", "What should I get my sister for her birthday? She loves gardening.")
     assert "garden" in gift.text.split("an idea:")[1].lower()
+
+
+def test_money_said_to_be_tight_is_remembered_and_shapes_a_plan(make_assistant) -> None:
+    assistant = make_assistant(ScriptedModel(default_reply=NONSENSE))
+    told = assistant.chat("priya", "Money is a bit tight this month.", thread_id="setup")
+    assert "Got it, I'll remember that money is a bit tight this month" in told.text
+    assistant.flush()
+    plan = assistant.chat("priya", "What could I do this weekend?", thread_id="later")
+    assert plan.text.startswith("Since money is a bit tight this month, here's an idea:")
