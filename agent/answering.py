@@ -25,6 +25,7 @@ DENSE_ONLY_SIMILARITY = (
 )
 MIN_SIMILARITY = 0.2  # below this a shared word is a coincidence
 SECOND_ANSWER_MARGIN = 0.08  # a second memory is added when it answers almost as well
+ASKED_THING_SIMILARITY = 0.5  # "Which school does my son go to?": a memory that names no school must be this close
 
 _STEMMER = Stemmer.Stemmer("english")
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
@@ -138,7 +139,7 @@ _SLOT_WORDS_BY_WORD: dict[str, tuple[str, ...]] = {
     "employer": ("work", "company", "startup", "joined"),
     "live": ("home", "moved", "move", "flat", "apartment", "house", "city", "town", "based"),
     "home": ("live", "moved", "flat", "apartment", "house"),
-    "city": ("live", "moved", "town"),
+    "city": ("live", "moved", "town", "based"),
     "address": ("live", "moved"),
     "pet": ("dog", "cat", "parrot", "puppy", "kitten", "rabbit", "hamster", "bird", "fish", "horse", "tortoise"),
     "kid": ("child", "children", "son", "daughter", "baby"),
@@ -159,7 +160,11 @@ _SLOT_WORDS_BY_WORD: dict[str, tuple[str, ...]] = {
     "eat": ("diet", "vegetarian", "vegan", "food"),
     "diet": ("eat", "vegetarian", "vegan", "food"),
     "hobby": ("enjoy", "love", "like", "play", "collect", "into", "free time", "weekend"),
-    "phone": ("mobile", "smartphone"),
+    "phone": ("mobile", "smartphone", "iphone", "android", "pixel", "samsung"),
+    "sport": ("play", "team", "match", "club", "league", "race", "train"),
+    "language": ("speak", "learn", "fluent", "study", "lesson"),
+    "school": ("pupil", "class", "teacher", "primary", "secondary", "college", "academy", "grade"),
+    "university": ("uni", "college", "studied", "graduated", "degree"),
     "instrument": ("play", "piano", "guitar", "violin", "drums", "cello", "flute", "lesson"),
     "learn": ("lesson", "study", "practise", "practice", "course"),
     "sibling": ("brother", "sister"),
@@ -201,6 +206,7 @@ def answering_memories(
     """
     focus = focus_stems(question)
     head = _head_stem(question)
+    thing = _asked_thing(question, head)
     asked = {slot for stem in focus for slot in _CLAIM_SLOTS.get(stem, ())}
     answers = []
     for memory, vector in zip(memories, memory_vectors, strict=True):
@@ -210,6 +216,8 @@ def answering_memories(
         if head is not None and not _matches(head, words) and _contrasts(head, memory.text):
             continue  # "my dog" is never answered by "my cat", "my wife" never by "my sister"
         fills_slot = bool(asked) and _fills(asked, memory.text)
+        if thing is not None and not _matches(thing, words) and similarity < ASKED_THING_SIMILARITY and not fills_slot:
+            continue  # "Which school does my son go to?" is not answered by "My son is seven"
         shared += fills_slot and not shared
         if (shared and similarity >= MIN_SIMILARITY) or similarity >= DENSE_ONLY_SIMILARITY or fills_slot:
             answers.append(Answer(memory=memory, shared_words=shared, similarity=similarity, fills_slot=fills_slot))
@@ -297,6 +305,19 @@ def _head_stem(question: str) -> str | None:
     if match is None or match["head"] in _QUESTION_WORDS:
         return None
     return _STEMMER.stemWord(match["head"])
+
+
+_WHICH_THING = re.compile(r"^\W*(?:so |and |but )?(?:what|which)\s+(?:kind of |type of |sort of )?(?P<thing>[a-z]+)\b")
+
+
+def _asked_thing(question: str, head: str | None) -> str | None:
+    """The kind of thing a which/what question asks for ("Which school ...?": school), if the contrast sets know it."""
+    match = _WHICH_THING.search(_normalized(question))
+    if match is None:
+        return None
+    thing = _STEMMER.stemWord(match["thing"])
+    known = any(thing in group for group in _CONTRAST_SETS)
+    return thing if known and thing != head else None
 
 
 def _memory_words(memory: Memory) -> tuple[set[str], str]:

@@ -347,7 +347,7 @@ _NEEDS = re.compile(
     r"(don't|do not) have (much|a lot of|any) money|not much money|short of money|skint|hard up|"
     r"cheap|frugal|training for|in training|wheelchair|disabled|disability|surgery|operation|"
     r"injur|bad (knee|back|hip)|crutches|blind|deaf|afraid of|scared of|anxious|phobia|hate|can't stand|"
-    r"don't like|dislike|(my|our|have|with|got) (\w+ ){0,2}(kids?|children|sons?|daughters?|"
+    r"don't like|dislike|(my|our|have|with|got) ([\w'-]+ ){0,2}(kids?|children|sons?|daughters?|"
     r"toddlers?|baby|babies|boys|girls|twins)\b|diabet|"
     r"pregnant|allerg|intoleran|diet|(lose|losing|lost) weight|eat(ing)? (healthier|healthy)|cut(ting)? down on)",
     re.IGNORECASE,

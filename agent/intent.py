@@ -88,7 +88,7 @@ _REMEMBER = re.compile(r"^\s*(please\s+)?(remember|note|keep in mind)\s+(that\s+
 _REQUEST = re.compile(
     r"\b(recommend|suggest|suggestion|ideas?|tips?|advice|plans?|what should (i|we)|what could (i|we)|"
     r"where (should|could|can|might) (i|we)|how (should|can|could|might) (i|we)|how to|ways to|"
-    r"what (\w+ )?(can|could) (i|we) (make|cook|bake|do|get|buy|eat|have|bring|order|serve|wear|try|snack|drink)|"
+    r"(what|which) (\w+ ){0,3}(can|could|might) (i|we) (?!not\b)\w+|"
     r"what(?:'s| is| are) (a |some )?good|should i|help me|give me|can you (make|write|find|think of|come up)|"
     r"any (good )?(ideas|tips|suggestions|recommendations)|what (would|do) you (suggest|recommend)|"
     r"what to (do|cook|eat|make|wear|buy|get|watch|read))\b",

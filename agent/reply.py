@@ -40,7 +40,7 @@ from memory import Memory, MemoryStore
 from memory.errors import RapportError
 from memory.extraction import decide
 from memory.lexicon import PETS
-from memory.person import as_clause, as_sentence, join_clauses
+from memory.person import as_clause, as_sentence, cause_of, join_clauses
 from memory.records import MemoryKind, MemoryStatus
 from tools.personal_label import answer_line as label_answer
 
@@ -198,7 +198,7 @@ class GroundedReplier:
 
     def _picks(self, inputs: ReplyInputs, personal: list[Memory]) -> str:
         entries = _tool_entries(inputs.tool_log, "recommend")
-        leads = [as_clause(m.text) for m in self._relevant(inputs.message, personal)]
+        leads = [lead_clause(m.text) for m in self._relevant(inputs.message, personal)]
         heading = f"Since {join_clauses(leads)}, here are some picks:" if leads else "Here are some picks for you:"
         picks = picks_text(inputs.tool_log, heading)
         if picks:
@@ -284,7 +284,7 @@ class GroundedReplier:
         scored against the request and the facts, and the best is said (``agent.suggestions``).
         """
         relevant = self._relevant(request, personal)
-        lead = f"Since {join_clauses([as_clause(m.text) for m in relevant])}, here's an idea:" if relevant else ""
+        lead = f"Since {join_clauses([lead_clause(m.text) for m in relevant])}, here's an idea:" if relevant else ""
         yield from _words(lead or "Here's an idea:", lead_space=lead_space)
         said = {m.text for m in relevant}  # and what this message says beside the request ("She loves gardening.")
         facts = " ".join([as_sentence(m.text) for m in relevant] + [as_sentence(t) for t in context if t not in said])
@@ -376,6 +376,17 @@ def personal_memories(store: MemoryStore, user_id: str, *, include_superseded: b
         for memory in store.list(user_id, kind=kind, limit=200, include_superseded=include_superseded)
     ]
     return sorted(found, key=lambda m: m.created_at, reverse=True)
+
+
+def lead_clause(text: str) -> str:
+    """A memory as the reason in "Since ...": its cause alone when that is the need.
+
+    "Since you've got a bad knee" (not "..., so running is out for you": the suggestion avoids
+    running, the lead need not say it); "since you're a student so you don't have much money" keeps
+    the consequence, because there the consequence is the need.
+    """
+    cause = cause_of(text)
+    return as_clause(cause if cause != text and is_need(cause) else text)
 
 
 def social_line(moves: Sequence[Social], name: str | None, *, more: bool) -> str:

@@ -36,6 +36,7 @@ LIBRARY_FILE = "suggestion_examples.jsonl"
 SHOTS = 3  # examples in the draft's prompt: enough to set the pattern, few enough to stay fast
 REQUEST_WEIGHT = 0.6  # choosing shots: the request matters more than the person
 REQUEST_LIKE = 0.45  # an example's request at least this close to the user's is the same kind of request
+REQUEST_MARGIN = 0.1  # ...and within this of the closest example's request: a dessert is no answer to "breakfast?"
 PERSON_LIKE = 0.45  # an example's person at least this close to the user's facts fits this user
 NOTHING_KNOWN = "Nothing known yet."  # the person of a user with no relevant facts, in prompts and examples
 BORROWED_WORDS = 2  # content words a draft must share with a shot about someone else to count as a copy
@@ -135,10 +136,20 @@ class SuggestionLibrary:
         ]
         request_like, person_like = requests @ query, persons @ person
         fits = (request_like >= REQUEST_LIKE) & ((person_like >= PERSON_LIKE) | self._for_anyone)
-        for index in np.flatnonzero(fits):
-            example = self.examples[int(index)]
-            if violations(example.suggestion, banned) or not self._premise_holds(example, mine):
-                continue
+        offered = [
+            int(index)
+            for index in np.flatnonzero(fits)
+            if not violations(self.examples[index].suggestion, banned)
+            and self._premise_holds(self.examples[index], mine)
+        ]
+        # The bar is set by the ideas written for someone like this user: an idea for anyone with the
+        # very same request must not push out the one for a wheelchair user's day out.
+        personal = [index for index in offered if not self._for_anyone[index]] or offered
+        closest = max((float(request_like[index]) for index in personal), default=0.0)
+        for index in offered:
+            if request_like[index] < closest - REQUEST_MARGIN:
+                continue  # written for another kind of request than the closest one that may be offered
+            example = self.examples[index]
             # An idea written for a request and a person like these counts that, beside what it says.
             vector = suggestions[index]
             fit = (vector @ query + request_like[index]) / 2 + weight * (vector @ person + person_like[index]) / 2
@@ -167,6 +178,8 @@ class SuggestionLibrary:
 
     def _premise_holds(self, example: Example, mine: set[str]) -> bool:
         """Whether this user (the stems of their request and facts) said what the example rests on."""
+        if _OLDER_STEM in mine and _LITTLE.search(example.person):
+            return False
         premises = self._premises.get(example) or _premises_of(example, self._common_stems)  # a shot from elsewhere
         for premise, topic in premises:
             if not all(_said(stem, mine) for stem in topic):
@@ -189,7 +202,7 @@ def _premises_of(example: Example, common: frozenset[str]) -> list[Premise]:
     suggestion = _stems(example.suggestion) - common
     found = []
     for sentence in _PERSON_SENTENCE.split(example.person):
-        premise = _stems(sentence) - _PERSON_WORDS
+        premise = _stems(sentence) - _PERSON_WORDS - _CHILD_WORDS
         if is_need(sentence):
             premise &= suggestion
         found.append((frozenset(premise), frozenset(premise - _SOFT_WORDS)))
@@ -204,12 +217,27 @@ def _stems(text: str) -> set[str]:
     found = [word for word in _WORD.findall(text.lower()) if word not in STOP and word not in STOPWORDS_EN_PLUS]
     found += [PETS[word] for word in found if word in PETS]
     found += ["kids" for word in found if word in _CHILDREN]
+    if _OLDER.search(text):
+        found.append("teenager")  # "My son is fifteen": story time and duck ponds are not for him
     return {stem(word[:-2] if word.endswith("ed") and len(word) > 5 else word) for word in found}
 
 
 _CHILDREN = frozenset(
     words("kid kids child children boys girls son sons daughter daughters twins toddler toddlers baby babies")
 )
+# Children too old for what suits little ones: "my son is fifteen", "teenagers", "a 12-year-old".
+_OLDER_AGE = r"(?:ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|1[0-9])"
+_OLDER = re.compile(
+    rf"\b(teen(age|ager|agers)?s?|{_OLDER_AGE}[- ]years?[- ]olds?|(is|are|aged|turned|turning) {_OLDER_AGE})\b",
+    re.IGNORECASE,
+)
+# An idea for little ones: "a toddler", "two young kids", "a baby".
+_LITTLE = re.compile(
+    r"\b(toddlers?|bab(y|ies)|infants?|newborns?|little ones?|young (kids|children|sons?|daughters?))\b", re.I
+)
+# The words for children in an example's person: it rests on "kids", not on "toddler" itself.
+_CHILD_WORDS = frozenset(stem(word) for word in _CHILDREN) - {stem("kids")}
+_OLDER_STEM = stem("teenager")
 # Who and where an example's person is ("mum", "city", "shifts"): not what its suggestion rests on.
 _SOFT_WORDS = frozenset(
     stem(word)

@@ -72,6 +72,19 @@ def as_clause(text: str) -> str:
     return clause[:1].lower() + clause[1:] if clause[:1].isupper() and not _is_name_start(clause) else clause
 
 
+_CONSEQUENCE = re.compile(r",?\s+(?:so|which means|that's why|and so)\s+", re.IGNORECASE)
+
+
+def cause_of(text: str) -> str:
+    """What a statement gives as the reason, when it says what follows from it.
+
+    "I've got a bad knee, so running is out for me" gives "I've got a bad knee"; a statement without
+    a consequence is its own cause.
+    """
+    cause = _CONSEQUENCE.split(text, maxsplit=1)[0]
+    return cause if len(cause.split()) >= 2 else text
+
+
 def as_sentence(text: str) -> str:
     """A memory as a sentence of its own: second person, capitalised, with a final stop."""
     clause = to_second_person(text).rstrip(" ;,")

@@ -12,9 +12,9 @@ import pytest
 
 from agent.cli import main
 from agent.llm.errors import ModelUnavailableError
-from evals.lamp.data import load_questions, load_split
+from evals.lamp.data import Question, load_questions, load_split
 from evals.lamp.labels import best_label, combine
-from evals.lamp.metrics import classification_scores, rating_scores, rouge_scores
+from evals.lamp.metrics import classification_scores, own_label_ceiling, rating_scores, rouge_scores
 from evals.lamp.prompting import build_prompt, distinguishing_prefix, label_options
 from evals.lamp.runner import parse_strategies, run
 from evals.lamp.tasks import MOVIE_LABELS, NEWS_LABELS, TASKS, extract_query, get_task
@@ -160,7 +160,6 @@ def test_blend_lets_the_profile_overrule_a_biased_model_and_vice_versa() -> None
     assert math.isclose(sum(votes_sports), 1.0)
 
 
-
 def test_weighted_vote_prefers_similar_items_over_counts() -> None:
     assert weighted_vote([("sports", 0.9), ("politics", 0.3), ("politics", 0.3)]) == "sports"
     assert weighted_vote([("sports", 0.2), ("politics", 0.3), ("politics", 0.3)]) == "politics"
@@ -196,6 +195,20 @@ def test_shared_lamp_2n_split_loads() -> None:
     questions, outputs = load_split(folder, "dev", TASKS["LaMP_2N"])
     assert len(questions) == 300 and outputs.task == "LaMP_2"
     assert all(len(q.profile) == 3 for q in questions)
+    ceiling = own_label_ceiling(TASKS["LaMP_2N"], questions, outputs.golds)
+    assert ceiling is not None and 0.7 < ceiling < 0.9  # 0.80: a fifth of the answers are not in the profile
+
+
+def test_own_label_ceiling_counts_golds_found_in_the_profile() -> None:
+    def question(qid: str, labels: list[str]) -> Question:
+        return Question(
+            qid, "article: x", [{"id": f"{qid}_{i}", "text": "x", "category": c} for i, c in enumerate(labels)]
+        )
+
+    questions = [question("1", ["politics", "sports"]), question("2", ["crime"]), question("3", ["women", "women"])]
+    golds = {"1": "sports", "2": "politics", "3": "women"}
+    assert own_label_ceiling(TASKS["LaMP_2N"], questions, golds) == pytest.approx(2 / 3)
+    assert own_label_ceiling(TASKS["LaMP_4"], questions, golds) is None
 
 
 def _rewrite(folder: Path, name: str, change) -> None:

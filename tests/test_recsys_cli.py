@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 from agent.cli import main
 from tests.recsys_data import theme_of, write_movielens
+from tools.items import load_movielens_items, meaning_text
 
 
 @pytest.fixture(autouse=True)
@@ -21,6 +23,9 @@ def test_load_import_recommend(tmp_path, capsys, data_dir) -> None:
     folder = write_movielens(tmp_path / "ml", users=12)
     assert main(["catalog", "load", str(folder)]) == 0
     assert "loaded 24 items" in capsys.readouterr().out
+    texts = {meaning_text(item) for item in load_movielens_items(folder).items}
+    with np.load(data_dir / "recsys" / "meaning_vectors.npz") as meaning:  # read once, so no chat turn waits
+        assert len(meaning["keys"]) == len(texts) > 1
     assert main(["catalog", "search", "zombies", "--k", "1", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)[0]["item"]["title"].startswith("Zombie Night")
     assert main(["interactions", "import", str(folder / "ratings.csv"), "--users", "5"]) == 0

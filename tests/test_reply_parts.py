@@ -9,7 +9,7 @@ import pytest
 from agent.answering import answering_memories
 from agent.constraints import banned_words, stale_words, violations
 from agent.intent import Ask, Social, read_turn
-from agent.reply import unknown_line
+from agent.reply import lead_clause, unknown_line
 from memory import Memory
 from memory.person import as_clause, as_sentence, to_second_person
 
@@ -60,6 +60,9 @@ def test_clause_keeps_a_leading_name_and_drops_the_stop() -> None:
         ("What's a good gift for my dad?", Ask.REQUEST, [], 0),
         ("How do I take my coffee?", Ask.RECALL, [], 0),
         ("What do I do for work?", Ask.RECALL, [], 0),
+        ("What exercise could I take up?", Ask.REQUEST, [], 0),
+        ("Which hobby might we try this winter?", Ask.REQUEST, [], 0),
+        ("What sport do I play?", Ask.RECALL, [], 0),
     ],
 )
 def test_read_turn(message: str, ask: Ask | None, social: list[Social], told: int) -> None:
@@ -113,6 +116,18 @@ def test_a_memory_about_another_thing_never_answers_for_the_thing_asked(embedder
     ]
 
 
+def test_a_memory_that_names_no_such_thing_never_answers_which_thing(embedder) -> None:
+    assert answers(embedder, "Which school does my son go to?", ["My son is seven."]) == []
+    assert answers(embedder, "Which school does my son go to?", ["My son goes to Hillside Primary."]) == [
+        "My son goes to Hillside Primary."
+    ]
+    assert answers(embedder, "What car does my brother drive?", ["My brother Tom lives in Leeds."]) == []
+    assert answers(embedder, "How old is my son?", ["My son is seven."]) == ["My son is seven."]
+    assert answers(embedder, "What sport do I play?", ["I play volleyball on Thursday evenings."]) == [
+        "I play volleyball on Thursday evenings."
+    ]
+
+
 def test_a_replacing_memory_answers_through_the_words_it_inherited(embedder) -> None:
     moved = memory("I just moved to Berlin last month.", context="I live in Paris")
     vectors = embedder.encode(["Where do I live?", moved.text])
@@ -142,6 +157,19 @@ def test_stale_words_are_the_ones_only_replaced_memories_have() -> None:
     old = [memory("I live in Paris.")]
     new = [memory("I just moved to Berlin last month.")]
     assert stale_words(old, new) == ("Paris",)
+
+
+@pytest.mark.parametrize(
+    ("memory_text", "lead"),
+    [
+        ("I've got a bad knee, so running is out for me.", "you've got a bad knee"),
+        ("I'm coeliac, so no gluten for me.", "you're coeliac"),
+        ("I'm a student so I don't have much money.", "you're a student so you don't have much money"),
+        ("I'm vegan.", "you're vegan"),
+    ],
+)
+def test_a_lead_gives_the_need_not_what_the_suggestion_avoids(memory_text: str, lead: str) -> None:
+    assert lead_clause(memory_text) == lead
 
 
 def test_not_knowing_a_name_says_whose_name_is_missing() -> None:

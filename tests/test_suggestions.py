@@ -33,6 +33,18 @@ def test_an_idea_that_rests_on_something_the_user_never_said_is_not_offered(libr
     assert without is None or "dog" not in without.text
 
 
+def test_an_idea_for_another_kind_of_request_loses_to_one_for_this_request(library) -> None:
+    best = library.best("Any ideas for a quick breakfast?", "You're lactose intolerant.", [], ["milk", "cheese"])
+    assert best is not None and "mousse" not in best.text  # the dessert idea fits the person, not the request
+
+
+def test_young_children_said_any_way_fit_an_idea_for_little_ones(library) -> None:
+    best = library.best("What could we do this weekend?", "You have a two-year-old son.", [], [])
+    assert best is not None and best.text != library.best("What could we do this weekend?", "", [], []).text
+    teen = library.best("What can we do this afternoon?", "Your son is fifteen.", [], [])
+    assert teen is None or "story time" not in teen.text
+
+
 def test_a_draft_that_copies_another_persons_specifics_from_its_examples_is_not_used(library) -> None:
     facts = "Your grandmother loves knitting."
     copied = "Get her a good pair of knitting needles and a few hand-tied flies."

@@ -33,8 +33,12 @@ class RequestContext:
     genre_sets: list[frozenset[str]] = field(default_factory=list)
 
 
-def request_context(index: CatalogIndex, embedder: Embedder, cache: Path | None = None) -> RequestContext:
-    """The catalog's vocabulary, its items' meaning vectors (cached in ``cache``) and its quality prior."""
+def meaning_vectors(index: CatalogIndex, embedder: Embedder, cache: Path | None = None) -> np.ndarray:
+    """Unit vectors of each item's meaning text (zero rows where there is none), cached in ``cache``.
+
+    Encoding a whole catalog takes seconds (about 10 s for ml-latest-small on 2 cores): ``rapport
+    catalog load`` does it, so that no chat turn waits for it.
+    """
     from .catalog import embed_texts
 
     texts = [meaning_text(item) for item in index.items]
@@ -42,11 +46,16 @@ def request_context(index: CatalogIndex, embedder: Embedder, cache: Path | None 
     meaning = np.zeros((len(texts), index.embeddings.shape[1]), dtype=np.float32)
     if present:
         meaning[present] = embed_texts([texts[n] for n in present], embedder, cache)
+    return meaning
+
+
+def request_context(index: CatalogIndex, embedder: Embedder, cache: Path | None = None) -> RequestContext:
+    """The catalog's vocabulary, its items' meaning vectors (cached in ``cache``) and its quality prior."""
     means, counts = item_ratings(index.items)
     return RequestContext(
         index=index,
         vocabulary=build_vocabulary(index),
-        meaning=meaning,
+        meaning=meaning_vectors(index, embedder, cache),
         quality=quality_prior(index.items),
         rating_means=means,
         rating_counts=counts,

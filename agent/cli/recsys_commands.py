@@ -77,12 +77,19 @@ def _check_k(k: int) -> None:
 
 
 def _catalog_load(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
     from tools.catalog import Catalog
     from tools.items import load_item_file, load_movielens_items
+    from tools.recommend import default_knn_path
+    from tools.request_context import MEANING_FILE, meaning_vectors
 
     report = load_movielens_items(args.path) if args.path.is_dir() else load_item_file(args.path)
-    count = Catalog().load(report.items)
+    catalog = Catalog()
+    count = catalog.load(report.items)
     print(f"loaded {count} items; {report.summary()}")
+    with Console(stderr=True).status("reading what each item is about (once per catalog, so no chat turn waits)"):
+        meaning_vectors(catalog.index(), catalog.embedder, default_knn_path().with_name(MEANING_FILE))
     return 0
 
 

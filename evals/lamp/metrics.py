@@ -18,6 +18,7 @@ from collections.abc import Sequence
 
 from memory.errors import InvalidInputError
 
+from .data import Question
 from .tasks import TaskSpec
 
 
@@ -103,3 +104,16 @@ def score_files(spec: TaskSpec, golds: dict[str, str], preds: dict[str, str]) ->
     """Score two id -> output maps that must hold the same ids (checked by the caller)."""
     ids = list(golds)
     return score(spec, [golds[i] for i in ids], [preds[i] for i in ids])
+
+
+def own_label_ceiling(spec: TaskSpec, questions: Sequence[Question], golds: dict[str, str]) -> float | None:
+    """The share of questions whose gold label is among the user's own profile labels.
+
+    No method that picks from the user's own labels (a vote, a blend with them) can score above it;
+    a higher score needs evidence from outside the profile. None for tasks whose profiles carry no label.
+    """
+    if spec.label_field is None or not questions:
+        return None
+    field = spec.label_field
+    inside = sum(golds[q.id].strip() in {item[field].strip() for item in q.profile} for q in questions)
+    return inside / len(questions)

@@ -57,6 +57,7 @@ def markdown(metrics: dict) -> str:
     for strategy, scores in metrics["strategies"].items():
         lines.append(f"| {strategy} | " + " | ".join(f"{scores[c]:.3f}" for c in columns) + " |")
     lines += _subsets(metrics, columns)
+    lines += _ceiling(metrics)
     lines += [
         "",
         f"Tuned on: {metrics.get('tuned_on', 'nothing')}.",
@@ -107,6 +108,18 @@ def _subsets(metrics: dict, columns: list[str]) -> list[str]:
         values = [subsets[name]["strategies"][strategy][column] for name in names for column in columns]
         lines.append(f"| {strategy} | " + " | ".join(f"{v:.3f}" for v in values) + " |")
     return lines
+
+
+def _ceiling(metrics: dict) -> list[str]:
+    ceiling = {name: value for name, value in (metrics.get("own_label_ceiling") or {}).items() if value is not None}
+    if not ceiling:
+        return []
+    parts = ", ".join(f"{value:.3f} ({name})" for name, value in ceiling.items())
+    return [
+        "",
+        f"The gold label is one of the user's own profile labels for {parts} of the questions: no method "
+        "that picks among the user's own labels can score above that.",
+    ]
 
 
 def _ablation(metrics: dict) -> list[str]:

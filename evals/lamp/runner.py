@@ -24,7 +24,7 @@ from .cfrag import CollaborativePool, tune_cfrag_retriever
 from .collect import Collected, Collector
 from .data import Question, load_split, write_outputs
 from .labels import best_label, combine, label_logprobs, variants
-from .metrics import score
+from .metrics import own_label_ceiling, score
 from .predict import DiskCache, Predictor
 from .report import write_report
 from .retrieval import RETRIEVAL_STRATEGIES, item_text
@@ -164,6 +164,7 @@ def run(
         "model": predictor.model_name if predictor else None,
         "strategies": results["full"],
         "subsets": {name: {"n": len(sets[name]), "strategies": results[name]} for name in sets if name != "full"},
+        "own_label_ceiling": {name: own_label_ceiling(spec, members, golds) for name, members in sets.items()},
         "tuned_on": params.tuned_on,
         "params": params.to_json() | {"evidence": "see tuned.json"} if halves else params.to_json(),
         "ablation": ablation_rows(spec, chosen, collected, sets, golds, params, predictor, pool) if ablation else [],
@@ -288,9 +289,7 @@ def _summary_prompt(
     return found[best[1]]
 
 
-def _answer(
-    spec: TaskSpec, strategy: str, collected: Collected, params: Params, predictor: Predictor | None
-) -> str:
+def _answer(spec: TaskSpec, strategy: str, collected: Collected, params: Params, predictor: Predictor | None) -> str:
     if strategy in collected.answers:
         return collected.answers[strategy]
     assert predictor is not None

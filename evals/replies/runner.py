@@ -147,6 +147,7 @@ def _ensure_catalog(assistant: Any, path: Path | None) -> None:
     assert path is not None
     report = load_movielens_items(path) if path.is_dir() else load_item_file(path)
     catalog.load(report.items)
+    assistant.recommender.requests()  # as `rapport catalog load` does: no scenario waits for the catalog's vectors
 
 
 def _read_rows(path: Path) -> dict[str, dict[str, Any]]:
