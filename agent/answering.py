@@ -25,7 +25,9 @@ DENSE_ONLY_SIMILARITY = (
 )
 MIN_SIMILARITY = 0.2  # below this a shared word is a coincidence
 SECOND_ANSWER_MARGIN = 0.08  # a second memory is added when it answers almost as well
-ASKED_THING_SIMILARITY = 0.5  # "Which school does my son go to?": a memory that names no school must be this close
+# "Which school does Arjun go to?": a memory that names no school answers only as a near paraphrase (a shared
+# name alone brings "My son Arjun is two" to 0.65)
+ASKED_THING_SIMILARITY = 0.7
 
 _STEMMER = Stemmer.Stemmer("english")
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
@@ -137,9 +139,9 @@ _SLOT_WORDS_BY_WORD: dict[str, tuple[str, ...]] = {
     "profession": ("work", "job"),
     "career": ("work", "job"),
     "employer": ("work", "company", "startup", "joined"),
-    "live": ("home", "moved", "move", "flat", "apartment", "house", "city", "town", "based"),
+    "live": ("home", "moved", "move", "relocated", "flat", "apartment", "house", "city", "town", "based"),
     "home": ("live", "moved", "flat", "apartment", "house"),
-    "city": ("live", "moved", "town", "based"),
+    "city": ("live", "moved", "relocated", "town", "based"),
     "address": ("live", "moved"),
     "pet": ("dog", "cat", "parrot", "puppy", "kitten", "rabbit", "hamster", "bird", "fish", "horse", "tortoise"),
     "kid": ("child", "children", "son", "daughter", "baby"),

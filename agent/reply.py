@@ -39,7 +39,7 @@ from agent.suggestions import NOTHING_KNOWN, SuggestionLibrary
 from memory import Memory, MemoryStore
 from memory.errors import RapportError
 from memory.extraction import decide
-from memory.lexicon import PETS
+from memory.lexicon import PARTNERS, PEOPLE, PETS
 from memory.person import as_clause, as_sentence, cause_of, join_clauses
 from memory.records import MemoryKind, MemoryStatus
 from tools.personal_label import answer_line as label_answer
@@ -167,6 +167,8 @@ class GroundedReplier:
     def _answer(self, inputs: ReplyInputs, turn: Turn, personal: list[Memory], *, lead_space: bool) -> Iterator[str]:
         ask = turn.ask or Ask.CHAT
         question = turn.question or inputs.message
+        if ask is Ask.CHAT and names_someone_known(question, personal):
+            ask = Ask.RECALL  # "Which school does Arjun go to?" asks about the user's son, not the world
         if labelled := _tool_entries(inputs.tool_log, "personal_label"):  # a personalized classification
             yield from _words(label_answer(labelled[-1]), lead_space=lead_space)
         elif ask is Ask.RECOMMEND and _tool_entries(inputs.tool_log, "recommend"):
@@ -376,6 +378,21 @@ def personal_memories(store: MemoryStore, user_id: str, *, include_superseded: b
         for memory in store.list(user_id, kind=kind, limit=200, include_superseded=include_superseded)
     ]
     return sorted(found, key=lambda m: m.created_at, reverse=True)
+
+
+_NAME_INSIDE = re.compile(r"(?<=[a-z,] )([A-Z][a-z]+)(?:'s)?\b")
+_WORD_TOKEN = re.compile(r"[a-z]+")
+
+
+def names_someone_known(question: str, personal: Sequence[Memory]) -> bool:
+    """Whether the question names a person or pet the user told about ("Arjun" of "My son Arjun is two")."""
+    names = set(_NAME_INSIDE.findall(question))
+    for memory in personal if names else ():
+        words = set(_WORD_TOKEN.findall(memory.text.lower()))
+        about_someone = any(word in PEOPLE or word in PARTNERS or word in PETS for word in words)
+        if about_someone and any(re.search(rf"\b{name}\b", memory.text) for name in names):
+            return True
+    return False
 
 
 def lead_clause(text: str) -> str:

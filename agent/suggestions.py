@@ -109,9 +109,9 @@ class SuggestionLibrary:
 
     def shots(self, request: str, facts: str, banned: Sequence[str], k: int = SHOTS) -> list[Example]:
         """The ``k`` examples nearest the request and the person, none using a banned word, nearest last."""
-        requests, persons, _ = self._vectors
-        query, person = self.embedder.encode([request, facts or NOTHING_KNOWN])
-        closeness = REQUEST_WEIGHT * (requests @ query) + (1 - REQUEST_WEIGHT) * (persons @ person)
+        requests, _, _ = self._vectors
+        query = self.embedder.encode([request])[0]
+        closeness = REQUEST_WEIGHT * (requests @ query) + (1 - REQUEST_WEIGHT) * self._person_like(facts)
         nearest = (self.examples[i] for i in np.argsort(-closeness))
         allowed = list(islice((e for e in nearest if not violations(e.suggestion, banned)), k))
         return allowed[::-1]
@@ -125,7 +125,7 @@ class SuggestionLibrary:
         hand-tied flies", the flies from a fishing example) is not a candidate; nor is an example whose
         suggestion rests on something this user never said ("pounding the knee" for a bad back).
         """
-        requests, persons, suggestions = self._vectors
+        requests, _, suggestions = self._vectors
         mine = _stems(f"{request} {facts}")
         own = [draft for draft in drafts if not self.borrowed(draft, shots, mine)]
         query, person, *draft_vectors = self.embedder.encode([request, facts or NOTHING_KNOWN, *own])
@@ -134,7 +134,7 @@ class SuggestionLibrary:
             Scored(text, float(v @ query + weight * (v @ person)), "model")
             for text, v in zip(own, draft_vectors, strict=True)
         ]
-        request_like, person_like = requests @ query, persons @ person
+        request_like, person_like = requests @ query, self._person_like(facts)
         fits = (request_like >= REQUEST_LIKE) & ((person_like >= PERSON_LIKE) | self._for_anyone)
         offered = [
             int(index)
@@ -155,6 +155,18 @@ class SuggestionLibrary:
             fit = (vector @ query + request_like[index]) / 2 + weight * (vector @ person + person_like[index]) / 2
             candidates.append(Scored(example.suggestion, float(fit), "library"))
         return max(candidates, key=lambda c: c.fit, default=None)
+
+    def _person_like(self, facts: str) -> np.ndarray:
+        """How close each example's person is to this user: to all their facts, or to any one of them.
+
+        A bad knee and a two-year-old son: the toddler's weekend idea fits the son, though the two
+        facts together are like no example's person.
+        """
+        sentences = [facts or NOTHING_KNOWN, *(s for s in _PERSON_SENTENCE.split(facts) if s.strip())]
+        if _TODDLER_AGE.search(facts):
+            sentences.append("You have a toddler.")  # "Your son Arjun is two" is what the library calls a toddler
+        vectors = self.embedder.encode(list(dict.fromkeys(sentences)))
+        return np.max(self._vectors[1] @ np.asarray(vectors).T, axis=1)
 
     def borrowed(self, draft: str, shots: Sequence[Example], mine: set[str]) -> set[str]:
         """Content words the draft copied from a shot about someone else ("flies" from a fishing dad).
@@ -234,6 +246,12 @@ _OLDER = re.compile(
 # An idea for little ones: "a toddler", "two young kids", "a baby".
 _LITTLE = re.compile(
     r"\b(toddlers?|bab(y|ies)|infants?|newborns?|little ones?|young (kids|children|sons?|daughters?))\b", re.I
+)
+# A child of one to three: "my son Arjun is two", "a two-year-old daughter", "twins aged 3".
+_TODDLER_AGE = re.compile(
+    r"\b((son|daughter|kids?|child(ren)?|boys?|girls?|twins)\b[^.]*?\b(is|are|aged|turned|turning) |"
+    r"(?=(one|two|three|[1-3])[- ]years?[- ]old))(one|two|three|[1-3])\b",
+    re.IGNORECASE,
 )
 # The words for children in an example's person: it rests on "kids", not on "toddler" itself.
 _CHILD_WORDS = frozenset(stem(word) for word in _CHILDREN) - {stem("kids")}

@@ -60,6 +60,14 @@ def test_not_knowing_is_said_and_nothing_close_is_passed_off_as_the_answer(make_
     assert "Tom" not in reply.text and "Rex" not in reply.text
 
 
+def test_a_question_about_someone_the_user_named_is_answered_from_memory_not_the_model(make_assistant) -> None:
+    model = ScriptedModel(default_reply="Arjun goes to Hillside Primary.")
+    assistant = make_assistant(model)
+    tell(assistant, "priya", "My son Arjun is two.")
+    assert "haven't told me" in assistant.chat("priya", "Which school does Arjun go to?", thread_id="later").text
+    assert assistant.chat("priya", "How old is Arjun?", thread_id="later").text == "Your son Arjun is two."
+
+
 def test_telling_is_acknowledged_with_what_was_remembered_and_what_it_replaced(make_assistant) -> None:
     assistant = make_assistant(ScriptedModel(default_reply=NONSENSE))
     reply = assistant.chat("alice", "Hi! I'm Alice. I'm a vegetarian and I live in Lyon with my two cats.")

@@ -9,7 +9,7 @@ import pytest
 from agent.answering import answering_memories
 from agent.constraints import banned_words, stale_words, violations
 from agent.intent import Ask, Social, read_turn
-from agent.reply import lead_clause, unknown_line
+from agent.reply import lead_clause, names_someone_known, unknown_line
 from memory import Memory
 from memory.person import as_clause, as_sentence, to_second_person
 
@@ -170,6 +170,13 @@ def test_stale_words_are_the_ones_only_replaced_memories_have() -> None:
 )
 def test_a_lead_gives_the_need_not_what_the_suggestion_avoids(memory_text: str, lead: str) -> None:
     assert lead_clause(memory_text) == lead
+
+
+def test_a_question_naming_someone_the_user_told_about_is_about_the_user() -> None:
+    told = [memory("My son Arjun is two."), memory("I'm from Peru.")]
+    assert names_someone_known("Which school does Arjun go to?", told)
+    assert not names_someone_known("What's the capital of Peru?", told)  # a place, not someone of theirs
+    assert not names_someone_known("Who is Bob Dylan?", told)
 
 
 def test_not_knowing_a_name_says_whose_name_is_missing() -> None:

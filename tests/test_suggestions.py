@@ -41,6 +41,9 @@ def test_an_idea_for_another_kind_of_request_loses_to_one_for_this_request(libra
 def test_young_children_said_any_way_fit_an_idea_for_little_ones(library) -> None:
     best = library.best("What could we do this weekend?", "You have a two-year-old son.", [], [])
     assert best is not None and best.text != library.best("What could we do this weekend?", "", [], []).text
+    mixed = "You've got a bad knee. Your son Arjun is two."  # one fact fits an idea, the two together none
+    best = library.best("What could we do this weekend?", mixed, [], [])
+    assert best is not None and best.text != library.best("What could we do this weekend?", "", [], []).text
     teen = library.best("What can we do this afternoon?", "Your son is fifteen.", [], [])
     assert teen is None or "story time" not in teen.text
 
