@@ -84,13 +84,20 @@ class CatalogIndex:
         return cls(list(items), embed_items(items, embedder or get_embedder(), cache))
 
 
-def embed_items(items: Sequence[Item], embedder: Embedder, cache: Path | None = None) -> np.ndarray:
+def embed_items(
+    items: Sequence[Item], embedder: Embedder, cache: Path | None = None, *, progress: str | None = None
+) -> np.ndarray:
     """Item vectors, with an on-disk cache keyed by the hash of each text (item texts are immutable)."""
-    return embed_texts([item.text for item in items], embedder, cache)
+    return embed_texts([item.text for item in items], embedder, cache, progress=progress)
 
 
-def embed_texts(texts: Sequence[str], embedder: Embedder, cache: Path | None = None) -> np.ndarray:
-    """Vectors of ``texts`` (each distinct text encoded once), cached on disk by the hash of the text."""
+def embed_texts(
+    texts: Sequence[str], embedder: Embedder, cache: Path | None = None, *, progress: str | None = None
+) -> np.ndarray:
+    """Vectors of ``texts`` (each distinct text encoded once), cached on disk by the hash of the text.
+
+    ``progress`` names a progress bar to show while encoding (a whole catalog takes a minute or more).
+    """
     keys = [hashlib.sha1(text.encode("utf-8")).hexdigest() for text in texts]
     known: dict[str, np.ndarray] = {}
     if cache is not None and cache.is_file():
@@ -98,7 +105,7 @@ def embed_texts(texts: Sequence[str], embedder: Embedder, cache: Path | None = N
             known = dict(zip(stored["keys"].tolist(), stored["vectors"], strict=True))
     missing = list({key: i for i, key in enumerate(keys) if key not in known}.values())
     if missing:
-        vectors = embedder.encode([texts[i] for i in missing])
+        vectors = _encode([texts[i] for i in missing], embedder, progress)
         known.update({keys[i]: vector for i, vector in zip(missing, vectors, strict=True)})
         if cache is not None:
             cache.parent.mkdir(parents=True, exist_ok=True)
@@ -108,6 +115,22 @@ def embed_texts(texts: Sequence[str], embedder: Embedder, cache: Path | None = N
     if not texts:
         return np.empty((0, embedder.dimension), dtype=np.float32)
     return np.stack([known[key] for key in keys]).astype(np.float32)
+
+
+PROGRESS_BATCH = 256  # texts per step of a progress bar
+
+
+def _encode(texts: list[str], embedder: Embedder, progress: str | None) -> np.ndarray:
+    if progress is None or len(texts) <= PROGRESS_BATCH:
+        return np.asarray(embedder.encode(texts))
+    from tqdm import tqdm
+
+    parts = []
+    with tqdm(total=len(texts), desc=progress, unit="item") as bar:
+        for start in range(0, len(texts), PROGRESS_BATCH):
+            parts.append(np.asarray(embedder.encode(texts[start : start + PROGRESS_BATCH])))
+            bar.update(len(parts[-1]))
+    return np.concatenate(parts)
 
 
 class Catalog:
@@ -135,14 +158,14 @@ class Catalog:
         if self._claim is not None:
             self._claim.release()
 
-    def load(self, items: Sequence[Item], *, embeddings: np.ndarray | None = None) -> int:
+    def load(self, items: Sequence[Item], *, embeddings: np.ndarray | None = None, progress: str | None = None) -> int:
         """Replace the catalog with ``items``; the old one stays in place until the new one is complete."""
         if not items:
             raise InvalidInputError("items", "is empty", "load at least one item")
         ids = [item.id for item in items]
         if len(set(ids)) != len(ids):
             raise InvalidInputError("items", "contain duplicate ids", "give each item a unique id")
-        vectors = embeddings if embeddings is not None else embed_items(items, self.embedder)
+        vectors = embeddings if embeddings is not None else embed_items(items, self.embedder, progress=progress)
         self._collection()  # finishes a swap a killed load left half-done, so the drop below keeps it
         self._drop_staging()
         staging_name = STAGING_PREFIX + uuid.uuid4().hex[:12]

@@ -33,7 +33,9 @@ class RequestContext:
     genre_sets: list[frozenset[str]] = field(default_factory=list)
 
 
-def meaning_vectors(index: CatalogIndex, embedder: Embedder, cache: Path | None = None) -> np.ndarray:
+def meaning_vectors(
+    index: CatalogIndex, embedder: Embedder, cache: Path | None = None, *, progress: str | None = None
+) -> np.ndarray:
     """Unit vectors of each item's meaning text (zero rows where there is none), cached in ``cache``.
 
     Encoding a whole catalog takes seconds (about 10 s for ml-latest-small on 2 cores): ``rapport
@@ -45,7 +47,7 @@ def meaning_vectors(index: CatalogIndex, embedder: Embedder, cache: Path | None 
     present = [n for n, text in enumerate(texts) if text]
     meaning = np.zeros((len(texts), index.embeddings.shape[1]), dtype=np.float32)
     if present:
-        meaning[present] = embed_texts([texts[n] for n in present], embedder, cache)
+        meaning[present] = embed_texts([texts[n] for n in present], embedder, cache, progress=progress)
     return meaning
 
 

@@ -77,8 +77,6 @@ def _check_k(k: int) -> None:
 
 
 def _catalog_load(args: argparse.Namespace) -> int:
-    from rich.console import Console
-
     from tools.catalog import Catalog
     from tools.items import load_item_file, load_movielens_items
     from tools.recommend import default_knn_path
@@ -86,10 +84,10 @@ def _catalog_load(args: argparse.Namespace) -> int:
 
     report = load_movielens_items(args.path) if args.path.is_dir() else load_item_file(args.path)
     catalog = Catalog()
-    count = catalog.load(report.items)
+    count = catalog.load(report.items, progress="embedding items")
+    # What each item is about, read once here so that no chat turn waits for it.
+    meaning_vectors(catalog.index(), catalog.embedder, default_knn_path().with_name(MEANING_FILE), progress="meanings")
     print(f"loaded {count} items; {report.summary()}")
-    with Console(stderr=True).status("reading what each item is about (once per catalog, so no chat turn waits)"):
-        meaning_vectors(catalog.index(), catalog.embedder, default_knn_path().with_name(MEANING_FILE))
     return 0
 
 
