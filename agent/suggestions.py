@@ -126,7 +126,7 @@ class SuggestionLibrary:
         suggestion rests on something this user never said ("pounding the knee" for a bad back).
         """
         requests, _, suggestions = self._vectors
-        mine = _stems(f"{request} {facts}")
+        mine = user_stems(request, facts)
         own = [draft for draft in drafts if not self.borrowed(draft, shots, mine)]
         query, person, *draft_vectors = self.embedder.encode([request, facts or NOTHING_KNOWN, *own])
         weight = 1.0 if facts else 0.0  # "Nothing known yet." says nothing a suggestion should be close to
@@ -221,6 +221,15 @@ def _premises_of(example: Example, common: frozenset[str]) -> list[Premise]:
     return found
 
 
+def user_stems(request: str, facts: str) -> set[str]:
+    """The stems of what the user asked and said, which examples' premises are checked against.
+
+    "My son is fifteen" also says "teenager": the ideas written for little ones are not for him.
+    """
+    text = f"{request} {facts}"
+    return _stems(text) | ({_OLDER_STEM} if _OLDER.search(text) else set())
+
+
 def _stems(text: str) -> set[str]:
     """The content words as stems: "drawing", "draws" and "draw" meet, as do "fished" and "fishing".
 
@@ -229,8 +238,6 @@ def _stems(text: str) -> set[str]:
     found = [word for word in _WORD.findall(text.lower()) if word not in STOP and word not in STOPWORDS_EN_PLUS]
     found += [PETS[word] for word in found if word in PETS]
     found += ["kids" for word in found if word in _CHILDREN]
-    if _OLDER.search(text):
-        found.append("teenager")  # "My son is fifteen": story time and duck ponds are not for him
     return {stem(word[:-2] if word.endswith("ed") and len(word) > 5 else word) for word in found}
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from agent.constraints import banned_words, violations
-from agent.suggestions import Example, SuggestionLibrary, load_examples
+from agent.suggestions import Example, SuggestionLibrary, load_examples, user_stems
 
 FISHING = Example(
     "Your dad loves fishing.",
@@ -51,11 +51,11 @@ def test_young_children_said_any_way_fit_an_idea_for_little_ones(library) -> Non
 def test_a_draft_that_copies_another_persons_specifics_from_its_examples_is_not_used(library) -> None:
     facts = "Your grandmother loves knitting."
     copied = "Get her a good pair of knitting needles and a few hand-tied flies."
-    assert library.borrowed(copied, [FISHING], f"What should I get my grandma? {facts}")
+    assert library.borrowed(copied, [FISHING], user_stems("What should I get my grandma?", facts))
     best = library.best("What should I get my grandma?", facts, [copied], [], [FISHING])
     assert best is None or "flies" not in best.text
     own = "Get her a good pair of knitting needles and a book of patterns."
-    assert not library.borrowed(own, [FISHING], f"What should I get my grandma? {facts}")
+    assert not library.borrowed(own, [FISHING], user_stems("What should I get my grandma?", facts))
 
 
 @pytest.mark.parametrize(

@@ -81,6 +81,11 @@ def default_knn_path(settings: Settings | None = None) -> Path:
     return (settings or Settings()).data_dir.expanduser() / "recsys" / ITEMKNN_FILE
 
 
+def meaning_path(knn_path: Path | None = None) -> Path:
+    """Where a catalog's meaning vectors are cached: beside the co-occurrence model."""
+    return (knn_path or default_knn_path()).with_name(MEANING_FILE)
+
+
 class Recommender:
     """Recommendations for one store's users over one catalog."""
 
@@ -153,8 +158,7 @@ class Recommender:
         """The catalog's request vocabulary, meaning vectors and quality prior (built once per catalog)."""
         index = self.index
         if self._requests is None or self._requests.index is not index:
-            cache = (self._knn_path or default_knn_path()).with_name(MEANING_FILE)
-            self._requests = request_context(index, self.store.embedder, cache=cache)
+            self._requests = request_context(index, self.store.embedder, cache=meaning_path(self._knn_path))
         return self._requests
 
     def read_request(self, query: str | None, facets: RequestFacets | dict[str, Any] | None = None) -> RequestFacets:

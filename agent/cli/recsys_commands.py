@@ -79,14 +79,14 @@ def _check_k(k: int) -> None:
 def _catalog_load(args: argparse.Namespace) -> int:
     from tools.catalog import Catalog
     from tools.items import load_item_file, load_movielens_items
-    from tools.recommend import default_knn_path
-    from tools.request_context import MEANING_FILE, meaning_vectors
+    from tools.recommend import meaning_path
+    from tools.request_context import meaning_vectors
 
     report = load_movielens_items(args.path) if args.path.is_dir() else load_item_file(args.path)
     catalog = Catalog()
     count = catalog.load(report.items, progress="embedding items")
     # What each item is about, read once here so that no chat turn waits for it.
-    meaning_vectors(catalog.index(), catalog.embedder, default_knn_path().with_name(MEANING_FILE), progress="meanings")
+    meaning_vectors(catalog.index(), catalog.embedder, meaning_path(), progress="meanings")
     print(f"loaded {count} items; {report.summary()}")
     return 0
 
