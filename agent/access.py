@@ -218,7 +218,8 @@ class RemoteStore(_Client):
     def import_records(self, user_id: str, records: str) -> int:
         content = records.encode("utf-8")
         path = f"/v1/users/{_user(user_id)}/memories/import"
-        return int(self.json("POST", path, content=content)["imported"])
+        headers = {"Content-Type": "application/x-ndjson"}
+        return int(self.json("POST", path, content=content, headers=headers)["imported"])
 
 
 class RemoteAssistant(_Client):
@@ -325,7 +326,7 @@ class RemoteAssistant(_Client):
 
     def restore(self, path: Path) -> dict[str, Any]:
         with path.open("rb") as file:
-            return self.json("POST", "/v1/restore", content=file)
+            return self.json("POST", "/v1/restore", content=file, headers={"Content-Type": "application/gzip"})
 
     def __enter__(self) -> RemoteAssistant:
         return self

@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import base64
 import gzip
+import hashlib
 import json
 import logging
 import os
 import shutil
 import uuid
-from collections import Counter, defaultdict
+import zlib
+from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from pydantic import BaseModel
 
-from agent.outbox import Job
+from agent.backup_plan import FILE_FOLDERS, Checkpoint, RestorePlan, plan_restore
 from agent.threads import delete_threads, thread_key
 from memory.errors import InvalidInputError, RapportError
 
@@ -42,10 +44,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 FORMAT = "rapport-backup"
-VERSION = 1
+VERSION = 2  # 2: the footer holds the SHA-256 of the records; 1 (no checksum) is still read
+READABLE_VERSIONS = (1, 2)
 RESTORE_FOLDER = "restores"
 WRITABLE = "pick a file in a folder you can write to"
-FILE_FOLDERS = ("recsys",)  # data-dir files that belong in a backup (the recommender's co-occurrence model)
 
 
 class BackupSummary(BaseModel):
@@ -68,13 +70,16 @@ def write_backup(assistant: Assistant, out: str | Path) -> BackupSummary:
     counts: Counter[str] = Counter()
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
+        digest = hashlib.sha256()
         with gzip.open(temporary, "wt", encoding="utf-8") as file:
             file.write(_line({"type": "header", "format": FORMAT, "version": VERSION, "created_at": _now()}))
             with assistant.quiesced():
                 for record in _records(assistant):
                     counts[record["type"]] += 1
-                    file.write(_line(record))
-            file.write(_line({"type": "footer", "counts": dict(counts)}))
+                    line = _line(record)
+                    digest.update(line.encode("utf-8"))
+                    file.write(line)
+            file.write(_line({"type": "footer", "counts": dict(counts), "sha256": digest.hexdigest()}))
         with temporary.open("rb") as written:
             os.fsync(written.fileno())
         temporary.replace(out)
@@ -85,9 +90,16 @@ def write_backup(assistant: Assistant, out: str | Path) -> BackupSummary:
     return summarize(read_backup(out))  # reading it back checks the file that was written
 
 
-def restore_backup(assistant: Assistant, path: str | Path) -> BackupSummary:
-    """Replace the backed-up users' data (and the catalog) with the backup's; journaled, so all or nothing."""
-    records = read_backup(path)  # refuses a bad file before anything changes
+def restore_backup(assistant: Assistant, path: str | Path, *, label: str = "FILE") -> BackupSummary:
+    """Replace the backed-up users' data (and the catalog) with the backup's; all or nothing.
+
+    The whole file is read and every record checked first (``plan_restore``): a bad file changes
+    nothing and leaves nothing to replay. Only then is the restore journaled and applied.
+    """
+    records = read_backup(path, label=label)
+    plan = plan_restore(records, label)
+    if plan.catalog and assistant.recommender is None:
+        raise InvalidInputError(label, "the backup has a catalog but this assistant has none to restore it into")
     folder = assistant.settings.data_dir.expanduser() / RESTORE_FOLDER
     folder.mkdir(parents=True, exist_ok=True)
     copy = folder / f"{uuid.uuid4().hex}.backup"
@@ -95,53 +107,70 @@ def restore_backup(assistant: Assistant, path: str | Path) -> BackupSummary:
     with copy.open("rb") as file:
         os.fsync(file.fileno())
     job = assistant.outbox.add("restore", None, {"file": copy.name})
-    summary = _apply(assistant, records)
+    _apply(assistant, plan)  # an I/O failure here leaves the job pending: the next start finishes it
     assistant.outbox.done(job)
     copy.unlink(missing_ok=True)
     from agent.imports import replay_imports
 
     replay_imports(assistant.store, assistant.outbox)  # imports that were pending at backup time
     assistant.writer.replay()  # and turns
-    return summary
+    return summarize(records)
 
 
 def replay_restores(assistant: Assistant) -> int:
-    """Finish restores a killed process journaled (called on start, before anything else runs)."""
+    """Finish restores a killed process journaled (called on start, before anything else runs).
+
+    A journaled file was checked before it was journaled; one that no longer checks out is set aside
+    (failed), never retried on every start.
+    """
     jobs = assistant.outbox.pending("restore")
     for job in jobs:
-        copy = assistant.settings.data_dir.expanduser() / RESTORE_FOLDER / job.payload["file"]
+        copy = assistant.settings.data_dir.expanduser() / RESTORE_FOLDER / str(job.payload.get("file", ""))
         try:
-            log.info("finishing an interrupted restore from %s", copy)
-            _apply(assistant, read_backup(copy))
-        except Exception as error:  # noqa: BLE001 - the job stays pending or failed; the reason is logged
+            log.info("finishing an interrupted restore from %s", copy.name)
+            plan = plan_restore(read_backup(copy))
+        except RapportError as error:
             assistant.outbox.failed(job, error)
-            log.error("an interrupted restore could not be finished: %s", error)
+            log.error("an interrupted restore was set aside: %s", error)
             continue
+        _apply(assistant, plan)
         assistant.outbox.done(job)
         copy.unlink(missing_ok=True)
     return len(jobs)
 
 
-def read_backup(path: str | Path) -> list[dict[str, Any]]:
-    """The records of a backup file, after checking its header and that its footer counts match."""
+def read_backup(path: str | Path, *, label: str = "FILE") -> list[dict[str, Any]]:
+    """The records of a backup file, after checking its header, its footer's counts and checksum.
+
+    Errors call the file ``label`` (its path for the CLI, ``body`` for an upload), never where a server
+    keeps an upload.
+    """
     path = Path(path)
     fix = "pass a file written by `rapport backup`"
     try:
         with gzip.open(path, "rt", encoding="utf-8") as file:
-            lines = [json.loads(line) for line in file if line.strip()]
+            raw = [line for line in file if line.strip()]
+        lines = [json.loads(line) for line in raw]
     except FileNotFoundError:
-        raise InvalidInputError("FILE", f"{path} does not exist", fix) from None
-    except (OSError, EOFError, UnicodeDecodeError, ValueError) as error:
-        raise InvalidInputError("FILE", f"{path} is not a readable Rapport backup ({error})", fix) from None
-    if not lines or lines[0].get("type") != "header" or lines[0].get("format") != FORMAT:
-        raise InvalidInputError("FILE", f"{path} is not a Rapport backup (no header)", fix)
-    if lines[0].get("version") != VERSION:
-        raise InvalidInputError("FILE", f"backup version {lines[0].get('version')!r} is not {VERSION}", fix)
+        raise InvalidInputError(label, "does not exist", fix) from None
+    except (OSError, EOFError, UnicodeError, ValueError, zlib.error) as error:
+        raise InvalidInputError(label, f"is not a readable Rapport backup ({type(error).__name__})", fix) from None
+    if not lines or not isinstance(lines[0], dict) or lines[0].get("type") != "header":
+        raise InvalidInputError(label, "is not a Rapport backup (no header)", fix)
+    if lines[0].get("format") != FORMAT:
+        raise InvalidInputError(label, "is not a Rapport backup (no header)", fix)
+    version = lines[0].get("version")
+    if version not in READABLE_VERSIONS:
+        raise InvalidInputError(label, f"backup version {version!r} is not one of {READABLE_VERSIONS}", fix)
     footer, records = lines[-1], lines[1:-1]
-    if footer.get("type") != "footer":
-        raise InvalidInputError("FILE", f"{path} is incomplete (no footer): it was cut short", "take a new backup")
+    if not isinstance(footer, dict) or footer.get("type") != "footer":
+        raise InvalidInputError(label, "is incomplete (no footer): it was cut short", "take a new backup")
+    if not all(isinstance(record, dict) for record in records):
+        raise InvalidInputError(label, "holds a line that is not a record", "take a new backup")
     if dict(Counter(record.get("type") for record in records)) != footer.get("counts"):
-        raise InvalidInputError("FILE", f"{path} does not hold the records its footer counts", "take a new backup")
+        raise InvalidInputError(label, "does not hold the records its footer counts", "take a new backup")
+    if version >= 2 and footer.get("sha256") != _checksum(raw[1:-1]):
+        raise InvalidInputError(label, "does not match its checksum: it was changed or damaged", "take a new backup")
     return records
 
 
@@ -216,62 +245,42 @@ def _checkpoint_record(saver: Any, user_id: str, thread_id: str, key: str, saved
 # --- writing ------------------------------------------------------------------------------------
 
 
-def _apply(assistant: Assistant, records: list[dict[str, Any]]) -> BackupSummary:
-    by_type: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for record in records:
-        by_type[record["type"]].append(record)
-    users = sorted({r["user_id"] for r in records if r.get("user_id")})
+def _apply(assistant: Assistant, plan: RestorePlan) -> None:
     store, saver, outbox = assistant.store, assistant.checkpointer, assistant.outbox
-    if by_type["catalog_item"] and assistant.recommender is None:  # checked before anything is replaced
-        raise RapportError("the backup has a catalog but this assistant has none to restore it into")
     with assistant.quiesced():
-        for user_id in users:  # replace, not merge: what the backup says about this user is what stays
+        for user_id in plan.users:  # replace, not merge: what the backup says about this user is what stays
             outbox.discard_user(user_id)
             store.forget(user_id)
             delete_threads(saver, user_id)
-        memories: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        for record in by_type["memory"]:
-            memories[record["user_id"]].append(record["record"])
-        for user_id, items in memories.items():
-            store.import_records(user_id, items)
-        for record in by_type["profile"]:
-            store.save_profile(record["user_id"], record["key"], record["payload"], _summary_of(record["payload"]))
-        for record in by_type["checkpoint"]:
-            _put_checkpoint(saver, record)
-        for record in by_type["job"]:
-            outbox.put(Job.model_validate(record["job"]))
-        if by_type["catalog_item"]:
-            _load_catalog(assistant, by_type["catalog_item"])
+        for user_id, memories in plan.memories.items():
+            store.import_records(user_id, memories)
+        for user_id, key, payload in plan.profiles:
+            store.save_profile(user_id, key, payload, _summary_of(payload))
+        for checkpoint in plan.checkpoints:
+            _put_checkpoint(saver, checkpoint)
+        for job in plan.jobs:
+            outbox.put(job)
+        if plan.catalog:
+            _load_catalog(assistant, plan.catalog)
         data_dir = assistant.settings.data_dir.expanduser()
-        for record in by_type["file"]:
-            _write_file(data_dir, record["name"], base64.b64decode(record["data"]))
-    return summarize(records)
+        for name, data in plan.files:
+            _write_file(data_dir, name, data)
 
 
-def _put_checkpoint(saver: Any, record: dict[str, Any]) -> None:
-    if record["key"] != thread_key(record["user_id"], record["thread_id"]):
-        raise RapportError(f"backup thread {record['thread_id']!r} is not keyed to its user; refusing to restore it")
-    kind, blob = record["checkpoint"]
-    checkpoint = saver.serde.loads_typed((kind, base64.b64decode(blob)))
-    configurable = {"thread_id": record["key"], "checkpoint_ns": record["ns"]}
-    if record["parent_id"]:
-        configurable["checkpoint_id"] = record["parent_id"]
-    saver.put({"configurable": configurable}, checkpoint, record["metadata"], {})
-    by_task: dict[str, list[tuple[str, Any]]] = defaultdict(list)
-    for task_id, channel, value_kind, value_blob in record["writes"]:
-        by_task[task_id].append((channel, saver.serde.loads_typed((value_kind, base64.b64decode(value_blob)))))
-    saved = {"configurable": {**configurable, "checkpoint_id": checkpoint["id"]}}
-    for task_id, writes in by_task.items():
-        saver.put_writes(saved, writes, task_id)
+def _put_checkpoint(saver: Any, saved: Checkpoint) -> None:
+    configurable = {"thread_id": saved.key, "checkpoint_ns": saved.ns}
+    if saved.parent_id:
+        configurable["checkpoint_id"] = saved.parent_id
+    saver.put({"configurable": configurable}, saved.checkpoint, saved.metadata, {})
+    written = {"configurable": {**configurable, "checkpoint_id": saved.checkpoint["id"]}}
+    for task_id, writes in saved.writes.items():
+        saver.put_writes(written, writes, task_id)
 
 
-def _load_catalog(assistant: Assistant, records: list[dict[str, Any]]) -> None:
-    from tools.items import Item
-
+def _load_catalog(assistant: Assistant, catalog: list[tuple[Any, np.ndarray]]) -> None:
     assert assistant.recommender is not None
-    items = [Item.model_validate(record["item"]) for record in records]
-    vectors = np.stack([_unvector(record["embedding"]) for record in records])
-    assistant.recommender.catalog.load(items, embeddings=vectors)
+    items = [item for item, _ in catalog]
+    assistant.recommender.catalog.load(items, embeddings=np.stack([vector for _, vector in catalog]))
 
 
 def _write_file(data_dir: Path, name: str, data: bytes) -> None:
@@ -323,8 +332,12 @@ def _vector(vector: np.ndarray) -> str:
     return _b64(np.asarray(vector, dtype="<f4").tobytes())
 
 
-def _unvector(text: str) -> np.ndarray:
-    return np.frombuffer(base64.b64decode(text), dtype="<f4")
+def _checksum(lines: list[str]) -> str:
+    """SHA-256 of the record lines as written (the footer's ``sha256``)."""
+    digest = hashlib.sha256()
+    for line in lines:
+        digest.update(line.encode("utf-8"))
+    return digest.hexdigest()
 
 
 def _now() -> str:

@@ -66,6 +66,15 @@ class Settings(BaseSettings):
         description="Bearer key `rapport serve` requires (RAPPORT_API_KEY); mandatory when it listens beyond loopback.",
     )
 
+    max_body_bytes: int = Field(
+        default=1024 * 1024, ge=1024, description="Largest JSON body `rapport serve` reads (RAPPORT_MAX_BODY_BYTES)."
+    )
+    max_upload_bytes: int = Field(
+        default=512 * 1024 * 1024,
+        ge=1024,
+        description="Largest restore or import file `rapport serve` streams to disk (RAPPORT_MAX_UPLOAD_BYTES).",
+    )
+
     @property
     def chroma_path(self) -> Path:
         """Folder of the embedded Chroma database."""

@@ -7,14 +7,22 @@ thread "default" never share it, and one user cannot open another's thread by gu
 from __future__ import annotations
 
 import hashlib
+import logging
 import sqlite3
+import threading
 from pathlib import Path
+from typing import Any
 
+import ormsgpack
+from langgraph.checkpoint.serde.event_hooks import SerdeEvent, register_serde_event_listener
+from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 from langgraph.checkpoint.sqlite import SqliteSaver
 
+from memory.errors import InvalidInputError
 from memory.records import check_user_id
 
 DEFAULT_THREAD = "default"
+SAFE_ENCODINGS = ("msgpack", "null", "bytes", "bytearray")
 
 
 def thread_key(user_id: str, thread_id: str) -> str:
@@ -22,10 +30,58 @@ def thread_key(user_id: str, thread_id: str) -> str:
     return f"{user_hash}:{thread_id}"
 
 
+def strict_serializer() -> StrictSerializer:
+    """Checkpoints decoded as data only: the types the product writes, never a callable a file names.
+
+    The state holds plain JSON-like values (and datetimes). LangGraph's default would import and call
+    whatever a msgpack extension names, so a restored backup could run code; its strict mode instead
+    returns such a value raw. Here it is an error, so a file that names one is refused whole.
+    """
+    return StrictSerializer(JsonPlusSerializer(allowed_msgpack_modules=None, pickle_fallback=False))
+
+
+class StrictSerializer:
+    """LangGraph's serializer in strict mode, refusing (not just skipping) what strict mode blocks."""
+
+    def __init__(self, inner: JsonPlusSerializer) -> None:
+        self.inner = inner
+
+    def dumps_typed(self, obj: Any) -> tuple[str, bytes]:
+        return self.inner.dumps_typed(obj)
+
+    def loads_typed(self, data: tuple[str, bytes]) -> Any:
+        kind, _ = data
+        if kind not in SAFE_ENCODINGS:  # pickle and LangChain's JSON constructors are never read
+            raise InvalidInputError("checkpoint", f"is encoded as {kind!r}, which is never read")
+        _blocked.names = []
+        try:
+            value = self.inner.loads_typed(data)
+        except (ValueError, TypeError, ormsgpack.MsgpackDecodeError) as error:
+            raise InvalidInputError("checkpoint", f"is not a checkpoint ({type(error).__name__})") from None
+        blocked, _blocked.names = _blocked.names, None
+        if blocked:
+            raise InvalidInputError("checkpoint", f"names {blocked[0]}, a type that is never read")
+        return value
+
+
+_blocked = threading.local()  # names strict mode blocked during this thread's current decode
+
+
+def _record_blocked(event: SerdeEvent) -> None:
+    names = getattr(_blocked, "names", None)
+    if names is not None and event["kind"].endswith("blocked"):
+        names.append(".".join(filter(None, (event["module"], event["name"], event.get("method")))))
+
+
+register_serde_event_listener(_record_blocked)
+# What strict mode blocks is refused above with its own message; LangGraph's warning would repeat it.
+logging.getLogger("langgraph.checkpoint.serde.jsonplus").setLevel(logging.ERROR)
+
+
 def open_checkpointer(path: Path) -> SqliteSaver:
     path.parent.mkdir(parents=True, exist_ok=True)
     connection = sqlite3.connect(str(path), check_same_thread=False)
-    saver = SqliteSaver(connection)
+    saver = SqliteSaver(connection, serde=strict_serializer())
     saver.setup()
     return saver
 

@@ -20,6 +20,10 @@ class InvalidInputError(RapportError, ValueError):
         super().__init__(message)
 
 
+class PayloadTooLargeError(InvalidInputError):
+    """A request or file is over the size the product reads (HTTP 413)."""
+
+
 class NotFoundError(RapportError, KeyError):
     """A record asked for by id does not exist for this user."""
 

@@ -14,6 +14,7 @@ from .errors import InvalidInputError
 
 MAX_USER_ID_CHARS = 128
 MAX_TEXT_BYTES = 32 * 1024
+ID_SEPARATORS = frozenset("/\\")
 
 
 class MemoryKind(StrEnum):
@@ -103,6 +104,9 @@ def check_identifier(value: object, field: str) -> str:
         raise InvalidInputError(field, f"is {len(value)} characters, the limit is {MAX_USER_ID_CHARS}")
     if not value.isprintable() or any(unicodedata.category(c) == "Cf" for c in value):
         raise InvalidInputError(field, "contains non-printable characters", "use printable characters only")
+    if any(c in ID_SEPARATORS for c in value) or not value.strip("."):
+        # One id, one path segment: "a/b" or ".." could be created but never addressed by a URL again.
+        raise InvalidInputError(field, f"{value!r} has '/' or '\\' or is only dots", "use a name such as 'alice'")
     return value
 
 
@@ -114,6 +118,17 @@ def check_text(text: object, field: str = "text") -> str:
     size = len(text.encode("utf-8", errors="surrogatepass"))
     if size > MAX_TEXT_BYTES:
         raise InvalidInputError(field, f"is {size} bytes, the limit is {MAX_TEXT_BYTES} bytes", "split it up")
+    return check_unicode(text, field)
+
+
+def check_unicode(text: str, field: str) -> str:
+    """Text every store can hold: valid Unicode (no lone surrogates) and no NUL characters."""
+    if "\x00" in text:
+        raise InvalidInputError(field, "contains a NUL character", "remove it")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidInputError(field, "is not valid Unicode (a lone surrogate)", "send valid UTF-8 text") from None
     return text
 
 

@@ -44,13 +44,15 @@ def _backup(args: argparse.Namespace) -> int:
 def _restore(args: argparse.Namespace) -> int:
     from agent.access import RemoteAssistant, open_assistant
     from agent.backup import read_backup, restore_backup
+    from agent.backup_plan import plan_restore
 
-    read_backup(args.file)  # a bad file is refused here, before anything is sent or changed
+    label = str(args.file)
+    plan_restore(read_backup(args.file, label=label), label)  # a bad file is refused here, before anything changes
     with open_assistant() as assistant:
         if isinstance(assistant, RemoteAssistant):
             summary = assistant.restore(args.file)
         else:
-            summary = restore_backup(assistant, args.file).model_dump()
+            summary = restore_backup(assistant, args.file, label=label).model_dump()
             assistant.flush()
     _report(args, f"restored {args.file}", summary)
     return 0

@@ -18,9 +18,11 @@ from fastapi import Depends, FastAPI, Header, Query, Response
 from fastapi.responses import StreamingResponse
 
 from memory.errors import InvalidInputError, RapportError
+from memory.records import check_identifier
 
 from .auth import bearer_guard
 from .errors import error_body, install_error_handlers, rapport_error_status
+from .guard import Limits, RequestGuard
 from .pump import ThreadPump
 from .schemas import ChatCompletionRequest, NewMemoryIn, chat_chunk, chat_completion, completion_id, memory_json
 from .schemas import model_list as model_list_body
@@ -29,7 +31,6 @@ from .ui import install_ui
 from .user_api import memory_view, user_data_router
 
 log = logging.getLogger(__name__)
-MAX_THREAD_CHARS = 128
 
 
 class AssistantAPI(Protocol):
@@ -61,12 +62,7 @@ def pick_thread(header_thread: str | None) -> str | None:
     """The ``X-Rapport-Thread`` header; none means the assistant's default thread for that user."""
     if header_thread is None:
         return None
-    thread = header_thread.strip()
-    if not thread or len(thread) > MAX_THREAD_CHARS or not thread.isprintable():
-        raise InvalidInputError(
-            "X-Rapport-Thread", f"must be 1-{MAX_THREAD_CHARS} printable characters", "or leave the header out"
-        )
-    return thread
+    return check_identifier(header_thread.strip(), "X-Rapport-Thread")
 
 
 def sse(data: dict[str, Any] | str) -> str:
@@ -114,10 +110,18 @@ def stream_chunks(first: Any, events: Iterator[Any], *, model: str, thread_id: s
     yield sse("[DONE]")
 
 
-def create_app(assistant: AssistantAPI, *, api_key: str | None = None) -> FastAPI:
-    """The ASGI app over ``assistant``; with ``api_key`` every route needs ``Authorization: Bearer <key>``."""
-    guards = [Depends(bearer_guard(api_key))] if api_key and api_key.strip() else []
-    app = FastAPI(title="Rapport", version="0.1.0", dependencies=guards)
+def create_app(assistant: AssistantAPI, *, api_key: str | None = None, limits: Limits | None = None) -> FastAPI:
+    """The ASGI app over ``assistant``; with ``api_key`` every route needs ``Authorization: Bearer <key>``.
+
+    Every request passes ``RequestGuard`` first (host, origin, body type and size). The API's schema is
+    at ``/v1/openapi.json``, behind the key like the API; no docs page (it would load from a CDN).
+    """
+    keyed = bool(api_key and api_key.strip())
+    guards = [Depends(bearer_guard(api_key))] if api_key and keyed else []
+    app = FastAPI(
+        title="Rapport", version="0.1.0", dependencies=guards, docs_url=None, redoc_url=None, openapi_url=None
+    )
+    app.add_middleware(RequestGuard, keyed=keyed, limits=limits or Limits())
     install_error_handlers(app)
     app.include_router(store_router(assistant))  # first: its literal paths win over /memories/{memory_id}
     started = int(time.time())
@@ -174,6 +178,10 @@ def create_app(assistant: AssistantAPI, *, api_key: str | None = None) -> FastAP
     @app.get("/v1/users/{user_id}/profile")
     def get_profile(user_id: str) -> dict[str, Any]:
         return assistant.profile(user_id).model_dump(mode="json")
+
+    @app.get("/v1/openapi.json", include_in_schema=False)
+    def openapi() -> dict[str, Any]:
+        return app.openapi()
 
     @app.get("/health", include_in_schema=False)
     def health() -> Response:

@@ -14,7 +14,13 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from agent.llm.errors import LLMOutputError, ModelUnavailableError
-from memory.errors import InvalidInputError, NotFoundError, RapportError, StoreUnavailableError
+from memory.errors import (
+    InvalidInputError,
+    NotFoundError,
+    PayloadTooLargeError,
+    RapportError,
+    StoreUnavailableError,
+)
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +41,8 @@ def rapport_error_status(error: RapportError) -> tuple[int, dict[str, Any]]:
     """HTTP status and error fields for one of our errors: caller mistakes are 4xx, unavailable backends 5xx."""
     if isinstance(error, NotFoundError):
         return 404, {"param": error.field, "code": "not_found"}
+    if isinstance(error, PayloadTooLargeError):
+        return 413, {"param": error.field, "code": "request_too_large"}
     if isinstance(error, InvalidInputError):
         return 400, {"param": error.field}
     if isinstance(error, ModelUnavailableError | StoreUnavailableError):
@@ -59,11 +67,16 @@ def _is_type_tag(part: Any) -> bool:
     return isinstance(part, str) and (part in TYPE_TAGS or "[" in part or "-" in part)
 
 
+def _where(problem: dict[str, Any]) -> str:
+    """The field a problem is about; a body that is not JSON is "body" (pydantic gives its byte offset)."""
+    return "body" if problem.get("type") == "json_invalid" else _location(tuple(problem.get("loc", ())))
+
+
 async def _validation(_: Request, error: RequestValidationError) -> JSONResponse:
     problems = error.errors()
     first = problems[0] if problems else {"loc": (), "msg": "invalid request"}
-    param = _location(tuple(first.get("loc", ())))
-    lines = dict.fromkeys(f"{_location(tuple(p.get('loc', ())))}: {p.get('msg', 'invalid')}" for p in problems)
+    param = _where(first)
+    lines = dict.fromkeys(f"{_where(p)}: {p.get('msg', 'invalid')}" for p in problems)
     message = "; ".join(list(lines)[:5])
     return error_response(400, message or "invalid request", param=param)
 

@@ -51,11 +51,13 @@ def serve(
     from memory.ownership import announce_server, withdraw_server
 
     from .app import create_app
+    from .guard import Limits
 
     assistant = Assistant.open(settings, chat_model=chat_model)  # takes the data dir, or names its owner
     announce_server(settings.data_dir, f"http://{client_host(host)}:{port}")
     try:
-        app = create_app(assistant, api_key=settings.api_key)
+        limits = Limits(body_bytes=settings.max_body_bytes, upload_bytes=settings.max_upload_bytes)
+        app = create_app(assistant, api_key=settings.api_key, limits=limits)
         auth = "bearer key required" if settings.api_key else "no key (loopback only)"
         print(f"Rapport serving an OpenAI-compatible API on http://{host}:{port}/v1 ({auth})", flush=True)
         if not is_loopback(host):

@@ -9,7 +9,11 @@ stores the text as given; ``POST /memories`` reconciles it).
 
 from __future__ import annotations
 
+import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -17,12 +21,11 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, PlainTextResponse
 from pydantic import BaseModel, ConfigDict
 from starlette.background import BackgroundTask
+from starlette.concurrency import run_in_threadpool
 
 from memory.errors import InvalidInputError
 
 from .schemas import memory_json
-
-MAX_UPLOAD_BYTES = 2 * 1024**3
 
 
 class VerbatimMemoryIn(BaseModel):
@@ -66,10 +69,11 @@ def store_router(assistant: Any) -> APIRouter:
 
     @router.post("/v1/users/{user_id}/memories/import")
     async def import_records(user_id: str, request: Request) -> dict[str, Any]:
-        text = await _text_body(request)
-        from starlette.concurrency import run_in_threadpool
-
-        return {"imported": await run_in_threadpool(assistant.import_memories, user_id, text)}
+        """JSON Lines as ``export`` writes them (``Content-Type: application/x-ndjson``), all or nothing."""
+        with _temporary_folder() as folder:
+            path = await _receive_upload(request, folder)
+            text = await run_in_threadpool(_text_of, path)
+            return {"imported": await run_in_threadpool(assistant.import_memories, user_id, text)}
 
     @router.get("/v1/outbox")
     def outbox() -> dict[str, Any]:
@@ -88,37 +92,42 @@ def store_router(assistant: Any) -> APIRouter:
 
     @router.post("/v1/restore")
     async def restore(request: Request) -> dict[str, Any]:
-        from starlette.concurrency import run_in_threadpool
-
+        """A file written by ``rapport backup`` (``Content-Type: application/gzip``), validated whole first."""
         from agent.backup import restore_backup
 
-        folder = Path(tempfile.mkdtemp(prefix="rapport-restore-"))
-        path = folder / "upload.backup"
-        try:
-            size = 0
-            with path.open("wb") as upload:
-                async for chunk in request.stream():
-                    size += len(chunk)
-                    if size > MAX_UPLOAD_BYTES:
-                        raise InvalidInputError("body", f"is over {MAX_UPLOAD_BYTES} bytes", "restore a smaller file")
-                    upload.write(chunk)
-            summary = await run_in_threadpool(restore_backup, assistant, path)
-        finally:
-            _remove(folder)
+        with _temporary_folder() as folder:
+            path = await _receive_upload(request, folder)
+            summary = await run_in_threadpool(partial(restore_backup, label="body"), assistant, path)
         return summary.model_dump()
 
     return router
 
 
-async def _text_body(request: Request) -> str:
-    body = await request.body()
+@contextmanager
+def _temporary_folder() -> Iterator[Path]:
+    """A private folder for one upload, removed with everything in it afterwards."""
+    folder = Path(tempfile.mkdtemp(prefix="rapport-upload-"))
     try:
-        return body.decode("utf-8")
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+async def _receive_upload(request: Request, folder: Path) -> Path:
+    """The request body streamed to a file in ``folder`` (the guard caps its size while it streams)."""
+    path = folder / "upload"
+    with path.open("wb") as upload:
+        async for chunk in request.stream():
+            upload.write(chunk)
+    return path
+
+
+def _text_of(path: Path) -> str:
+    try:
+        return path.read_bytes().decode("utf-8")
     except UnicodeDecodeError:
         raise InvalidInputError("body", "is not UTF-8 text", "send the JSON Lines written by export") from None
 
 
 def _remove(folder: Path) -> None:
-    import shutil
-
     shutil.rmtree(folder, ignore_errors=True)

@@ -16,17 +16,8 @@ from starlette.responses import FileResponse, Response
 from starlette.staticfiles import StaticFiles
 
 STATIC_DIR = Path(__file__).with_name("static")
-# The page runs only its own files: nothing inline, nothing from elsewhere (memories and replies are
-# text written by people and a model; a strict policy keeps any of it from ever running as code).
-PAGE_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
-        "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
-    ),
-    "Cache-Control": "no-cache",
-    "Referrer-Policy": "no-referrer",
-    "X-Content-Type-Options": "nosniff",
-}
+# The security headers (a strict CSP among them) are added to every response by ``guard.RequestGuard``.
+PAGE_HEADERS = {"Cache-Control": "no-cache"}
 
 
 def _page(_: Request) -> Response:

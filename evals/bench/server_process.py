@@ -37,6 +37,7 @@ class ServerProcess:
         token_delay_s: float = 0.0,
         tools: bool = False,
         start_timeout_s: float = 180.0,
+        env: dict[str, str] | None = None,
     ) -> None:
         self.data_dir = Path(data_dir)
         self.port = free_port()
@@ -46,9 +47,8 @@ class ServerProcess:
             command += ["--token-delay", str(token_delay_s)] + (["--tools"] if tools else [])
         else:
             command = [sys.executable, "-m", "agent.cli", "serve", "--port", str(self.port)]
-        env = {**os.environ, "RAPPORT_DATA_DIR": str(self.data_dir), "HF_HUB_OFFLINE": "1"}
-        env.pop("RAPPORT_CHROMA_URL", None)
-        env.pop("RAPPORT_API_KEY", None)
+        inherited = {k: v for k, v in os.environ.items() if k not in ("RAPPORT_CHROMA_URL", "RAPPORT_API_KEY")}
+        env = {**inherited, "RAPPORT_DATA_DIR": str(self.data_dir), "HF_HUB_OFFLINE": "1", **(env or {})}
         self._log = tempfile.NamedTemporaryFile(prefix="rapport-serve-", suffix=".log", delete=False)  # noqa: SIM115
         repo = Path(__file__).resolve().parents[2]
         self.process = subprocess.Popen(command, env=env, stdout=self._log, stderr=subprocess.STDOUT, cwd=repo)
@@ -82,7 +82,7 @@ class ServerProcess:
         deadline = time.monotonic() + timeout_s
         while True:
             try:
-                if httpx.get(f"{self.url}/health", timeout=2).status_code == 204:
+                if httpx.get(f"{self.url}/health", timeout=2).status_code in (204, 401):  # 401: up, with a key
                     return
             except httpx.TransportError:
                 pass
