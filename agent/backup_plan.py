@@ -162,7 +162,10 @@ _READERS = {
 def _decode(serde: Any, typed: Any) -> Any:
     """A serialized value through the strict serializer: only the types the product writes come back."""
     kind, blob = typed
-    return serde.loads_typed((_text(kind, "serializer"), _bytes(blob)))
+    try:
+        return serde.loads_typed((_text(kind, "serializer"), _bytes(blob)))
+    except InvalidInputError as error:
+        raise InvalidInputError("record", error.problem) from None
 
 
 def _bytes(text: Any) -> bytes:

@@ -247,7 +247,7 @@ def _text_problem(text: str, path: list[str]) -> tuple[str, str] | None:
 
 
 async def _respond(send: Send, status: int, message: str, param: str | None, code: str | None) -> None:
-    body = json.dumps(error_body(message, param=param, code=code)).encode()
+    body = json.dumps(error_body(message, param=param, code=code), separators=(",", ":")).encode()
     await send(
         {
             "type": "http.response.start",
