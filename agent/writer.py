@@ -131,6 +131,8 @@ class MemoryWriter:
                 outcomes = self.write_turn(job.user_id, payload["message"], payload["reply"], payload["source"], job)
             except BaseException as error:
                 self.outbox.failed(job, error)
+                self.errors.append(error)  # before the future completes: ``flush`` may return the moment it does
+                log.error("writing memories failed: %s", error)
                 raise
             self.outbox.done(job)
             return outcomes
@@ -147,6 +149,3 @@ class MemoryWriter:
     def _finished(self, future: Future) -> None:
         with self._lock:
             self._pending.pop(future, None)
-        if future.exception() is not None:
-            log.error("writing memories failed: %s", future.exception())
-            self.errors.append(future.exception())

@@ -27,7 +27,7 @@ HOSTILE_IDS = [
     "*",
     "%",
     "_",
-    "../../etc/passwd",
+    "..\u2215etc\u2215passwd",  # division slashes: looks like a path, is one segment ("../x" itself is refused)
     "user_id",
     "rapport-user-0000",
     "🙂",
@@ -86,7 +86,9 @@ def test_import_cannot_write_into_another_user(store: MemoryStore) -> None:
 
 def random_user_ids(count: int, seed: int = 7) -> list[str]:
     rng = random.Random(seed)
-    alphabet = string.ascii_letters + string.digits + string.punctuation + " éßøΩжあ🙂"
+    separators = "/\\"  # refused by the id rule: an id is one URL path segment
+    alphabet = "".join(c for c in string.ascii_letters + string.digits + string.punctuation if c not in separators)
+    alphabet += " éßøΩжあ🙂"
     ids: set[str] = set()
     while len(ids) < count:
         if ids and rng.random() < 0.2:  # prefixes and extensions of existing ids
@@ -95,7 +97,7 @@ def random_user_ids(count: int, seed: int = 7) -> list[str]:
         else:
             candidate = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 40)))
         candidate = candidate.strip()
-        if candidate:
+        if candidate.strip("."):
             ids.add(candidate[:128])
     return sorted(ids)
 
