@@ -30,7 +30,10 @@ def markdown_table(metrics: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def plot_recall(metrics: dict, path: Path) -> None:
+def plot_recall(
+    metrics: dict, path: Path, title: str = "LoCoMo retrieval", ylabel: str = "recall of evidence turns"
+) -> None:
+    """recall@k against k, one line per search mode (shared by the retrieval evals)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -41,8 +44,8 @@ def plot_recall(metrics: dict, path: Path) -> None:
     for mode, scores in metrics["modes"].items():
         axes.plot(ks, [scores[f"recall@{k}"] for k in ks], marker="o", label=mode)
     axes.set_xlabel("k (memories retrieved)")
-    axes.set_ylabel("recall of evidence turns")
-    axes.set_title(f"LoCoMo retrieval ({metrics['n_questions']} questions)")
+    axes.set_ylabel(ylabel)
+    axes.set_title(f"{title} ({metrics['n_questions']} questions)")
     axes.set_ylim(0, 1)
     axes.grid(alpha=0.3)
     axes.legend()
