@@ -47,6 +47,11 @@ PROFILE_COLLECTION = "rapport-profiles"  # derived per-user documents (profile s
 # A small fusion constant lets each retriever's top results through instead of rewarding middling
 # ranks in both: on LoCoMo recall@10 went from .57 (k=60) to .64 (k=10); see README, "Retrieval".
 HYBRID_RRF_K = 10
+# Keyword search joins the fusion only when its best match holds at least this share of the query's
+# IDF-weighted content terms; below it the query shares no rare word with the memories and BM25 is
+# noise (PrefEval: "must-try restaurants in Rome?" must find "I strictly avoid gluten"). Chosen on
+# LoCoMo recall@10 (best of 0.10-0.40 in steps of 0.05); see README, "Retrieval quality".
+KEYWORD_EVIDENCE_MIN = 0.15
 REMOTE_CACHE_TTL_S = 5.0  # other clients of a shared server may write; re-read a user's records this often
 
 
@@ -284,8 +289,9 @@ class MemoryStore:
     ) -> list[Hit]:
         """The user's memories that best answer ``query``, best first.
 
-        Modes: ``dense`` (cosine of MiniLM embeddings), ``bm25`` (keywords), ``hybrid`` (reciprocal-rank
-        fusion of both, the default), ``recency`` (newest first, the query is ignored).
+        Modes: ``dense`` (cosine of MiniLM embeddings), ``bm25`` (keywords), ``hybrid`` (the default:
+        reciprocal-rank fusion of both when the best keyword match is evidence, dense alone when it is
+        not), ``recency`` (newest first, the query is ignored).
         """
         user_id = check_user_id(user_id)
         check_count("k", k, minimum=1, maximum=MAX_K)
@@ -307,7 +313,10 @@ class MemoryStore:
         depth = max(50, 5 * k)
         dense = self._dense_ranking(user_id, records, query, keep, where, depth)
         keyword = records.keyword_ranking(query, keep, depth)
-        fused = reciprocal_rank_fusion([[m.id for m, _ in dense], [m.id for m, _ in keyword]], k=HYBRID_RRF_K)
+        rankings = [[m.id for m, _ in dense]]
+        if keyword and records.keyword_evidence(query, keyword[0][0].id) >= KEYWORD_EVIDENCE_MIN:
+            rankings.append([m.id for m, _ in keyword])
+        fused = reciprocal_rank_fusion(rankings, k=HYBRID_RRF_K)
         return [Hit(memory=records.by_id[memory_id], score=score) for memory_id, score in fused[:k]]
 
     def close(self) -> None:

@@ -41,6 +41,7 @@ class UserRecords:
         self.by_id: dict[str, Memory] = {m.id: m for m in memories}
         self.loaded_at = time.monotonic()
         self._keyword: tuple[list[str], KeywordIndex] | None = None
+        self._positions: dict[str, int] = {}
 
     def __len__(self) -> int:
         return len(self.by_id)
@@ -62,12 +63,7 @@ class UserRecords:
 
     def keyword_ranking(self, query: str, keep: Filter, depth: int) -> list[tuple[Memory, float]]:
         """BM25 matches (score > 0) that pass ``keep``, best first, at most ``depth``."""
-        keyword = self._keyword
-        if keyword is None:
-            snapshot = self.by_id
-            keyword = (list(snapshot), KeywordIndex([keyword_text(m) for m in snapshot.values()]))
-            self._keyword = keyword
-        ids, index = keyword
+        ids, index = self._keyword_index()
         scores = index.scores(query)
         order = np.argsort(-scores, kind="stable")
         ranked: list[tuple[Memory, float]] = []
@@ -81,3 +77,18 @@ class UserRecords:
                 if len(ranked) >= depth:
                     break
         return ranked
+
+    def keyword_evidence(self, query: str, memory_id: str) -> float:
+        """How much of the query's rare vocabulary this memory's keyword text holds (``KeywordIndex.evidence``)."""
+        ids, index = self._keyword_index()
+        position = self._positions.get(memory_id)
+        return index.evidence(query, position) if position is not None and ids[position] == memory_id else 0.0
+
+    def _keyword_index(self) -> tuple[list[str], KeywordIndex]:
+        keyword = self._keyword
+        if keyword is None:
+            snapshot = self.by_id
+            keyword = (list(snapshot), KeywordIndex([keyword_text(m) for m in snapshot.values()]))
+            self._positions = {memory_id: position for position, memory_id in enumerate(keyword[0])}
+            self._keyword = keyword
+        return keyword

@@ -191,3 +191,11 @@ def test_a_record_in_a_foreign_layout_is_a_clear_error(store: MemoryStore, embed
     reopened = MemoryStore(**where, embedder=embedder)  # reads the collection afresh
     with pytest.raises(StoreUnavailableError, match="storage layout"):
         reopened.list("alice")
+
+
+def test_hybrid_is_dense_alone_when_the_query_shares_no_rare_word(store: MemoryStore) -> None:
+    store.add_many("alice", FACTS)
+    query = "Where should my family go for a quiet weekend?"  # shares only "my" with two memories
+    assert store.search("alice", query, k=6, mode="bm25")
+    dense = texts(store.search("alice", query, k=6, mode="dense"))
+    assert texts(store.search("alice", query, k=6, mode="hybrid")) == dense
