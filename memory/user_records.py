@@ -15,6 +15,7 @@ from .keyword import KeywordIndex
 from .records import Memory, MemoryKind, MemoryStatus
 
 Filter = Callable[[Memory], bool]
+_Keyword = tuple[list[str], dict[str, int], KeywordIndex]  # ids in index order, their positions, the index
 
 
 def record_filter(kinds: Iterable[MemoryKind] | None, include_superseded: bool) -> Filter:
@@ -40,8 +41,7 @@ class UserRecords:
     def __init__(self, memories: Iterable[Memory]) -> None:
         self.by_id: dict[str, Memory] = {m.id: m for m in memories}
         self.loaded_at = time.monotonic()
-        self._keyword: tuple[list[str], KeywordIndex] | None = None
-        self._positions: dict[str, int] = {}
+        self._keyword: _Keyword | None = None
 
     def __len__(self) -> int:
         return len(self.by_id)
@@ -63,7 +63,7 @@ class UserRecords:
 
     def keyword_ranking(self, query: str, keep: Filter, depth: int) -> list[tuple[Memory, float]]:
         """BM25 matches (score > 0) that pass ``keep``, best first, at most ``depth``."""
-        ids, index = self._keyword_index()
+        ids, _, index = self._keyword_index()
         scores = index.scores(query)
         order = np.argsort(-scores, kind="stable")
         ranked: list[tuple[Memory, float]] = []
@@ -80,15 +80,17 @@ class UserRecords:
 
     def keyword_evidence(self, query: str, memory_id: str) -> float:
         """How much of the query's rare vocabulary this memory's keyword text holds (``KeywordIndex.evidence``)."""
-        ids, index = self._keyword_index()
-        position = self._positions.get(memory_id)
-        return index.evidence(query, position) if position is not None and ids[position] == memory_id else 0.0
+        _, positions, index = self._keyword_index()
+        position = positions.get(memory_id)
+        return index.evidence(query, position) if position is not None else 0.0
 
-    def _keyword_index(self) -> tuple[list[str], KeywordIndex]:
+    def _keyword_index(self) -> _Keyword:
+        """The BM25 index of the current records, built on first use after a write (one snapshot, one tuple)."""
         keyword = self._keyword
         if keyword is None:
             snapshot = self.by_id
-            keyword = (list(snapshot), KeywordIndex([keyword_text(m) for m in snapshot.values()]))
-            self._positions = {memory_id: position for position, memory_id in enumerate(keyword[0])}
+            ids = list(snapshot)
+            index = KeywordIndex([keyword_text(snapshot[memory_id]) for memory_id in ids])
+            keyword = (ids, {memory_id: position for position, memory_id in enumerate(ids)}, index)
             self._keyword = keyword
         return keyword
