@@ -187,20 +187,22 @@ class Assistant:
         text = check_text(text).strip()
         if len(text) < MIN_MEMORY_CHARS:
             raise InvalidInputError("text", f"is shorter than {MIN_MEMORY_CHARS} characters", "say a little more")
-        memory = self.store.get(user_id, memory_id)
-        if memory.status is MemoryStatus.SUPERSEDED:
-            raise InvalidInputError(
-                "memory_id", f"{memory_id!r} was replaced by {memory.superseded_by!r}", "edit the current version"
-            )
         self.writer.wait_for(user_id)  # a turn still being written must not overwrite the correction
-        return self.store.update(user_id, memory_id, text=text)
+        with self.store.writing(user_id):  # no reconcile replaces it between the check and the edit
+            memory = self.store.get(user_id, memory_id)
+            if memory.status is MemoryStatus.SUPERSEDED:
+                raise InvalidInputError(
+                    "memory_id", f"{memory_id!r} was replaced by {memory.superseded_by!r}", "edit the current version"
+                )
+            return self.store.update(user_id, memory_id, text=text)
 
     def users(self) -> list[str]:
         """Ids of the users this assistant holds memories for."""
         return self.store.users()
 
     def forget_memory(self, user_id: str, memory_id: str) -> None:
-        self.store.delete(user_id, memory_id)
+        with self.store.writing(user_id):  # not between a reconcile's decision and its write
+            self.store.delete(user_id, memory_id)
 
     def profile(self, user_id: str, *, task: str | None = None, refresh: bool = False) -> Profile:
         """The user's profile, rebuilt when enough changed; ``NotFoundError`` if nothing is known."""
@@ -211,7 +213,8 @@ class Assistant:
         """Remove every trace of the user (memories, profile, threads); returns the memories removed."""
         user_id = check_user_id(user_id)
         self.writer.wait_for(user_id, timeout=None)  # a write still running must not outlive the forget
-        with self._turn_locks.hold(f"forget:{user_id}"):  # a backup sees all of it or none of it
+        # A backup sees all of it or none of it; a concurrent ``remember`` lands wholly before or after it.
+        with self._turn_locks.hold(f"forget:{user_id}"), self.store.writing(user_id):
             self.outbox.discard_user(user_id)  # an unfinished turn must not bring anything back
             removed = self.store.forget(user_id)
             delete_threads(self.checkpointer, user_id)

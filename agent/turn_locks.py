@@ -2,8 +2,8 @@
 
 Why: a turn reads the thread's checkpoint, runs, and writes it back; two turns of one thread at once
 would both start from the same state and one would overwrite the other's messages. Different users
-and different threads still run in parallel. Locks exist only while someone holds or waits for them.
-``quiet`` lets a backup wait until no turn is running and keeps new ones waiting while it reads.
+and different threads still run in parallel (``memory.keyed_locks``). ``quiet`` lets a backup wait
+until no turn is running and keeps new ones waiting while it reads.
 """
 
 from __future__ import annotations
@@ -12,11 +12,13 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from memory.keyed_locks import KeyedLocks
+
 
 class TurnLocks:
     def __init__(self) -> None:
         self._guard = threading.Condition()
-        self._locks: dict[str, tuple[threading.Lock, list[int]]] = {}
+        self._keys = KeyedLocks()
         self._active = 0  # holders and waiters that got past the quiet gate
         self._quiet = 0
 
@@ -26,17 +28,12 @@ class TurnLocks:
         with self._guard:
             while self._quiet:
                 self._guard.wait()
-            lock, users = self._locks.setdefault(key, (threading.Lock(), [0]))
-            users[0] += 1
             self._active += 1
         try:
-            with lock:
+            with self._keys.hold(key):
                 yield
         finally:
             with self._guard:
-                users[0] -= 1
-                if users[0] == 0:
-                    del self._locks[key]
                 self._active -= 1
                 self._guard.notify_all()
 

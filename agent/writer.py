@@ -1,4 +1,4 @@
-"""Writes memories after a reply, off the user's wait: one background worker, so writes never race.
+"""Writes memories after a reply, off the user's wait: one background worker, fair between users.
 
 Every turn goes through the durable outbox (``agent.outbox``): ``submit`` commits the turn before it
 returns, so the reply is only acknowledged once the turn would survive a crash. The worker then
@@ -8,6 +8,10 @@ them one by one (each step committed as done), refreshes the profile, and marks 
 committed step, and the one step that may have been in flight is skipped if its text is already
 stored, so a turn replayed any number of times adds its memories once.
 
+Jobs wait in one queue per user and the worker takes the users in turn (``_next``): a user's turn
+waits for at most one turn of each user ahead of it, however many turns they queued, and a turn's
+work is bounded (``memory.extraction.MAX_CANDIDATES_PER_TURN``). One user's turns run in order.
+
 Failures are logged and kept in ``errors`` (``Assistant.flush`` re-raises the first one); the turn
 stays pending in the outbox and is retried on the next start.
 """
@@ -16,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
@@ -23,7 +28,7 @@ from contextlib import contextmanager
 from agent.llm.base import ChatModel
 from agent.outbox import Job, Outbox
 from memory import MemoryStore
-from memory.extraction import Candidate, Outcome, extract, reconcile
+from memory.extraction import MAX_CANDIDATES_PER_TURN, Candidate, Outcome, extract, reconcile
 from memory.profile import ProfileBuilder
 
 log = logging.getLogger(__name__)
@@ -40,6 +45,8 @@ class MemoryWriter:
         self.errors: list[BaseException] = []
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rapport-remember")
         self._pending: dict[Future, str] = {}  # future -> user id
+        self._queues: dict[str, deque[tuple[Job, Future]]] = {}  # user id -> their queued jobs, oldest first
+        self._turns: deque[str] = deque()  # users with queued jobs, whose job runs next first
         self._lock = threading.Lock()
         self._job_lock = threading.Lock()  # held while one job writes; ``paused`` takes it
 
@@ -76,7 +83,8 @@ class MemoryWriter:
         if not resumed:
             found = [candidate.model_dump() for candidate in extract(self.model, message, reply)]
             self._save(job, candidates=found, applied=0, changed=False)
-        candidates = [Candidate.model_validate(item) for item in job.progress["candidates"]]
+        saved = job.progress["candidates"][:MAX_CANDIDATES_PER_TURN]  # a job saved before the cap is bounded too
+        candidates = [Candidate.model_validate(item) for item in saved]
         first, changed = int(job.progress["applied"]), bool(job.progress["changed"])
         outcomes = []
         for index in range(first, len(candidates)):
@@ -98,9 +106,10 @@ class MemoryWriter:
         with self._lock:
             pending = list(self._pending)
         wait(pending, timeout=timeout)
-        if self.errors:
-            error, self.errors = self.errors[0], []
-            raise error
+        with self._lock:
+            errors, self.errors = self.errors, []
+        if errors:
+            raise errors[0]
 
     @contextmanager
     def paused(self) -> Iterator[None]:
@@ -115,27 +124,55 @@ class MemoryWriter:
 
     def _enqueue(self, job: Job) -> Future:
         assert job.user_id is not None
+        future: Future = Future()
         with self._lock:  # registered before it can run, so ``wait_for`` always sees it
-            future = self._executor.submit(self._run, job)
+            self._executor.submit(self._next)  # one run per job, taking whichever job is next in turn
             self._pending[future] = job.user_id
+            if job.user_id not in self._queues:
+                self._queues[job.user_id] = deque()
+                self._turns.append(job.user_id)
+            self._queues[job.user_id].append((job, future))
         future.add_done_callback(self._finished)
         return future
 
-    def _run(self, queued: Job) -> list[Outcome]:
+    def _next(self) -> None:
+        """Run the oldest job of the user whose turn it is; that user goes to the back of the line.
+
+        The job is picked once the worker may write (``paused`` ended), from the users queued by then.
+        """
         with self._job_lock:
-            job = self.outbox.get(queued.id)  # as committed now: queued twice, or forgotten since, is a no-op
-            if job is None or job.state != "pending":
-                return []
-            payload = job.payload
+            with self._lock:
+                user_id = self._turns.popleft()
+                queue = self._queues[user_id]
+                job, future = queue.popleft()
+                if queue:
+                    self._turns.append(user_id)
+                else:
+                    del self._queues[user_id]
+            if not future.set_running_or_notify_cancel():
+                return
             try:
-                outcomes = self.write_turn(job.user_id, payload["message"], payload["reply"], payload["source"], job)
+                outcomes = self._run(job)
             except BaseException as error:
-                self.outbox.failed(job, error)
-                self.errors.append(error)  # before the future completes: ``flush`` may return the moment it does
                 log.error("writing memories failed: %s", error)
-                raise
-            self.outbox.done(job)
-            return outcomes
+                with self._lock:  # kept before the future completes: a ``flush`` woken by it must see it
+                    self.errors.append(error)
+                future.set_exception(error)
+            else:
+                future.set_result(outcomes)
+
+    def _run(self, queued: Job) -> list[Outcome]:
+        job = self.outbox.get(queued.id)  # as committed now: queued twice, or forgotten since, is a no-op
+        if job is None or job.state != "pending":
+            return []
+        payload = job.payload
+        try:
+            outcomes = self.write_turn(job.user_id, payload["message"], payload["reply"], payload["source"], job)
+        except BaseException as error:
+            self.outbox.failed(job, error)
+            raise
+        self.outbox.done(job)
+        return outcomes
 
     def _save(self, job: Job, **progress: object) -> None:
         if job.id == "direct":

@@ -24,6 +24,13 @@ class PayloadTooLargeError(InvalidInputError):
     """A request or file is over the size the product reads (HTTP 413)."""
 
 
+class AlreadySupersededError(InvalidInputError):
+    """A memory to replace was replaced already (by another write in between, or by the caller's mistake)."""
+
+    def __init__(self, memory_id: str, superseded_by: str | None) -> None:
+        super().__init__("memory_id", f"{memory_id!r} is already superseded by {superseded_by!r}")
+
+
 class NotFoundError(RapportError, KeyError):
     """A record asked for by id does not exist for this user."""
 

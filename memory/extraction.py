@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, Field
 
 from prompts import render
 
-from .errors import RapportError
+from .errors import AlreadySupersededError, NotFoundError, RapportError
 from .records import MAX_TEXT_BYTES, Hit, Memory, MemoryKind
 from .statements import first_person_statements
 from .store import MemoryStore
@@ -42,6 +42,16 @@ PREFERENCE_WORDS = re.compile(
 EVENT_WORDS = re.compile(r"\b(yesterday|today|tomorrow|last|next|ago|went|visited|started|finished|bought|met)\b", re.I)
 
 MIN_MEMORY_CHARS = 3
+MAX_CANDIDATES_PER_TURN = 20
+"""The most distinct statements one turn can add to memory; repeats within the turn count once.
+
+Why: one background writer reconciles every turn's candidates in turn, each against the user's whole
+store (a search, a slot scan, or a model call). A 28 KB message of "I like" repeated 4,000 times
+kept it busy for 33 s while every other user's writes waited behind it. A person telling about
+themselves says a handful of things per message; 20 keeps a long introduction whole and bounds the
+writer's work per turn, on both extraction paths (and the reply's acknowledgement of what it heard).
+"""
+RECONCILE_ATTEMPTS = 3  # decisions made before giving up on a target that keeps changing (then: add)
 
 
 class Candidate(BaseModel):
@@ -52,7 +62,7 @@ class Candidate(BaseModel):
 
 
 class Extraction(BaseModel):
-    memories: list[Candidate] = Field(default_factory=list, max_length=10)
+    memories: list[Candidate] = Field(default_factory=list, max_length=MAX_CANDIDATES_PER_TURN)
 
 
 class Decision(BaseModel):
@@ -70,10 +80,18 @@ class Outcome(BaseModel):
 
 
 def statements(message: str) -> list[Candidate]:
-    """First-person statements of a message, verbatim: what the user said about themselves."""
-    return [
-        Candidate(text=text[:500], kind=guess_kind(text)) for text in first_person_statements(message)
-    ]
+    """First-person statements of a message, verbatim: what the user said about themselves (``distinct``)."""
+    return distinct(Candidate(text=text[:500], kind=guess_kind(text)) for text in first_person_statements(message))
+
+
+def distinct(candidates: Iterable[Candidate]) -> list[Candidate]:
+    """The first ``MAX_CANDIDATES_PER_TURN`` different candidates, in order; case, spacing and a final stop ignored."""
+    kept: dict[str, Candidate] = {}
+    for candidate in candidates:
+        kept.setdefault(" ".join(candidate.text.casefold().split()).rstrip(".!"), candidate)
+        if len(kept) == MAX_CANDIDATES_PER_TURN:
+            break
+    return list(kept.values())
 
 
 def guess_kind(text: str) -> Literal["fact", "preference", "event"]:
@@ -92,7 +110,7 @@ def extract(model: ChatModel | None, user_message: str, reply: str = "") -> list
 
     prompt = render("extract_memories", message=user_message, reply=reply)
     try:
-        return model.complete_json([Message(role="user", content=prompt)], Extraction).memories
+        return distinct(model.complete_json([Message(role="user", content=prompt)], Extraction).memories)
     except RapportError as error:
         log.warning("memory extraction fell back to verbatim statements: %s", error)
         return statements(user_message)
@@ -143,8 +161,28 @@ def _value_similarity(store: MemoryStore) -> Callable[[str, str], float]:
 def reconcile(
     store: MemoryStore, user_id: str, candidate: Candidate, *, model: ChatModel | None = None, source: str | None = None
 ) -> Outcome:
-    """Store ``candidate`` as new, as an update or a replacement of a close memory, or not at all."""
-    decision = decide(store, user_id, candidate, model=model)
+    """Store ``candidate`` as new, as an update or a replacement of a close memory, or not at all.
+
+    The user's write lock (``MemoryStore.writing``) is held from the decision to the write, so the
+    same text sent by concurrent requests and the background writer is stored once. If the memory a
+    decision named was replaced or deleted in between anyway (by a write that does not reconcile:
+    an import, a restore), the decision is made again: the caller named no memory and must never
+    get an error about one.
+    """
+    with store.writing(user_id):
+        for _ in range(RECONCILE_ATTEMPTS):
+            decision = decide(store, user_id, candidate, model=model)
+            try:
+                return _apply(store, user_id, candidate, decision, source)
+            except (AlreadySupersededError, NotFoundError) as error:
+                if isinstance(error, NotFoundError) and error.field != "memory_id":
+                    raise
+                log.warning("a memory changed while reconciling (%s); deciding again", error)
+        return _apply(store, user_id, candidate, Outcome(action="add"), source)  # keeping a fact beats losing it
+
+
+def _apply(store: MemoryStore, user_id: str, candidate: Candidate, decision: Outcome, source: str | None) -> Outcome:
+    """Write what ``decide`` decided."""
     target = decision.memory
     if decision.action == "ignore":
         return Outcome(action="ignore", memory=target)

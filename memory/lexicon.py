@@ -376,3 +376,37 @@ NUMBER_WORDS = {
     "fifth": 5,
     "sixth": 6,
 }
+
+# -- what a profile may say (``memory.grounding``, ``memory.profile_staleness``) ---------------------------
+
+# Words a summary adds around what the user said: who it is about ("you", "the user"), auxiliaries and
+# how much they like it ("enjoys", "loves"). They need no backing; the rest of a clause does.
+PROFILE_FILLER = frozenset(
+    words("""you your yours yourself user user's users person people they them their theirs she her hers he him
+    his who whom whose which what that this these those has have having had does did doing done is are was were
+    been being also currently like likes liked liking love loves loved loving enjoy enjoys enjoyed enjoying adore
+    adores fan keen into""")
+)
+# Words that only say a clause is about a job: filler next to an occupation ("works as a nurse" says what
+# "I'm a nurse" says), content anywhere else ("works nights").
+JOB_WORDS = frozenset(words("work works worked working job profession occupation"))
+# Words that say something is not, or no longer, so: a clause and the memory backing it must agree on them
+# ("loves jazz" is not backed by "I don't like jazz", "a teacher" not by "I quit teaching").
+NOT_SO = frozenset(
+    words("""not never no nor neither none nothing nobody nowhere without quit quitted stopped former formerly ex
+    used""")
+)
+# Words of aversion: content a clause must repeat, and negative like ``NOT_SO`` ("loves cats" is not backed
+# by "I'm allergic to cats").
+AVERSIONS = frozenset(
+    words("""hate hates hated dislike dislikes disliked detest detests avoid avoids avoided allergic allergy
+    allergies intolerant""")
+)
+# Words that say what kind of fact a clause states, not which: "lives", "works", "likes" stay true of the
+# user when the place or job changes, so they never mark a clause as resting on a replaced memory.
+GENERIC_FACT_WORDS = frozenset(
+    words("""live lives living work works working job like likes love loves enjoy enjoys prefer prefers
+    favourite favorite have has had own owns am are was were been being user person they them their she her
+    he his who not now also just still moved move quit stopped started new old used really very eat eats drink
+    drinks play plays go goes going use uses get got make makes said says want wants name named called""")
+)

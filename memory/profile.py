@@ -4,6 +4,11 @@ A profile is stored with the user's data (``MemoryStore.save_profile``; ``forget
 refreshed incrementally: once ``REFRESH_AFTER`` memories changed since it was built, the model gets
 the previous summary and only what changed. A task-aware variant (``task=...``) is written for a
 task (the LaMP evals) and cached under its own key.
+
+Whatever the model writes, a profile holds only what the user's current memories support
+(``memory.grounding``): each clause of the summary and each item of the fields is checked against
+them, and a summary with nothing left quotes the memories instead. A profile stored before that
+check (``checked`` below ``SUPPORT_CHECK``) is checked once when it is next read.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -20,6 +26,7 @@ from pydantic import BaseModel, Field
 from prompts import render
 
 from .errors import NotFoundError, RapportError
+from .grounding import extractive_summary, grounded_in, supported_items
 from .profile_staleness import drop_replaced, without_removed
 from .records import Memory, MemoryKind, utc_now
 from .store import MemoryStore
@@ -31,6 +38,7 @@ log = logging.getLogger(__name__)
 
 REFRESH_AFTER = 3  # changed memories before the summary is rewritten
 MAX_MEMORIES_IN_PROMPT = 40
+SUPPORT_CHECK = 1  # version of the support check a stored profile passed; an older one is checked on load
 NEGATIVE = re.compile(r"\b(hate|dislike|don't like|do not like|can't stand|cannot stand|avoid|allergic|never)\b", re.I)
 
 
@@ -50,6 +58,7 @@ class Profile(ProfileFields):
     updated_at: datetime
     memory_count: int = Field(description="Active memories the profile was built from.")
     built_from: dict[str, str] = Field(default_factory=dict, description="memory id -> updated_at it was built from")
+    checked: int = Field(0, description="Version of the support check (memory.grounding) the profile passed.")
 
 
 class ProfileBuilder:
@@ -91,7 +100,10 @@ class ProfileBuilder:
     def _without_removed(
         self, user_id: str, key: str, cached: Profile | None, memories: list[Memory]
     ) -> Profile | None:
-        """``cached`` with stale parts dropped, saved so that the next read is quick."""
+        """``cached`` with stale or unsupported parts dropped, saved so that the next read is quick."""
+        if cached is not None and cached.checked < SUPPORT_CHECK:  # stored before the support check
+            cached = supported_profile(cached, memories)
+            self.store.save_profile(user_id, key, cached.model_dump_json(), cached.summary)
         cleaned = without_removed(cached, self.store, memories) if cached is not None else None
         if cleaned is None:
             return cached
@@ -106,14 +118,23 @@ class ProfileBuilder:
         shown = changed_since(previous, memories) if previous else memories
         shown = shown[:MAX_MEMORIES_IN_PROMPT]
         fields = self._fields(memories)
-        summary = self._summary(shown, previous.summary if previous else "", task)
+        summary = write_summary(
+            self.model,
+            [m.text for m in shown],
+            previous=previous.summary if previous else "",
+            task=task,
+            evidence=[m.text for m in memories],
+        )
         replaced = [m for m in self.store.list(user_id, include_superseded=True, limit=10**6) if m.superseded_by]
         if replaced:  # the model may restate what the new memory says ended ("I quit teaching" -> "a teacher")
-            summary = drop_replaced(summary, replaced, memories) or bullet_summary(memories)
-            fields = ProfileFields(**{
-                name: [item for item in getattr(fields, name) if drop_replaced(item, replaced, memories)]
-                for name in ("interests", "dislikes", "facts")
-            }, style=fields.style)
+            summary = drop_replaced(summary, replaced, memories) or extractive_summary([m.text for m in memories])
+            fields = ProfileFields(
+                **{
+                    name: [item for item in getattr(fields, name) if drop_replaced(item, replaced, memories)]
+                    for name in ("interests", "dislikes", "facts")
+                },
+                style=fields.style,
+            )
         return Profile(
             user_id=user_id,
             summary=summary,
@@ -121,31 +142,30 @@ class ProfileBuilder:
             updated_at=utc_now(),
             memory_count=len(memories),
             built_from={m.id: m.updated_at.isoformat() for m in memories},
+            checked=SUPPORT_CHECK,
             **fields.model_dump(),
         )
 
     def _fields(self, memories: list[Memory]) -> ProfileFields:
+        """The model's fields, less what no memory supports; the memories by kind when it fails or nothing is left."""
         if getattr(self.model, "supports_tools", False):
             from agent.llm.base import Message
 
             prompt = render("profile_fields", memories=bullet_list(memories[:MAX_MEMORIES_IN_PROMPT]))
             try:
-                return self.model.complete_json([Message(role="user", content=prompt)], ProfileFields)
+                fields = supported_fields(
+                    self.model.complete_json([Message(role="user", content=prompt)], ProfileFields), memories
+                )
+                if fields.interests or fields.dislikes or fields.facts:
+                    return fields
+                log.warning("no profile field the model wrote is supported by a memory; using the memories by kind")
             except RapportError as error:
                 log.warning("profile fields fell back to memory kinds: %s", error)
         return fields_from_kinds(memories)
 
-    def _summary(self, memories: list[Memory], previous: str, task: str | None) -> str:
-        return write_summary(self.model, [m.text for m in memories], previous=previous, task=task)
-
     def _load(self, user_id: str, key: str) -> Profile | None:
         payload = self.store.load_profile(user_id, key)
         return Profile.model_validate_json(payload) if payload else None
-
-
-CLAUSE = re.compile(r"(?<=[.;!?])\s+|,\s+|\s+and\s+")
-WORD = re.compile(r"[a-zA-Z\u00C0-\u024F]{4,}")
-UNGROUNDED_WORDS = frozenset({"this", "that", "with", "from", "they", "their", "person", "user", "likes", "enjoys"})
 
 
 @dataclass(frozen=True)
@@ -178,12 +198,17 @@ def write_summary(
     task: str | None = None,
     prompt: SummaryPrompt = DEFAULT_SUMMARY_PROMPT,
     fall_back_to_notes: bool = True,
+    evidence: Sequence[str] | None = None,
 ) -> str:
-    """The one profile summarizer (the product's profiles and the LaMP ``summary`` strategy): grounded in ``notes``.
+    """The one profile summarizer (the product's profiles and the LaMP ``summary`` strategy).
 
-    When nothing the model wrote is backed by the notes, the product says what the notes say; a caller
-    that already shows the notes (``fall_back_to_notes=False``) gets "" instead.
+    The model reads ``notes`` (and ``previous``); what it writes keeps only the clauses one of
+    ``evidence`` (default: the notes; for a profile, all current memories) supports, never the
+    previous summary, so that nothing unsupported outlives a rebuild. When nothing is left, the
+    summary quotes the evidence; a caller that already shows the notes (``fall_back_to_notes=False``)
+    gets "" instead.
     """
+    support = list(notes if evidence is None else evidence)
     listed = "\n".join(f"- {note}" for note in notes)
     text = render(
         prompt.template,
@@ -201,37 +226,16 @@ def write_summary(
         written = written.strip().removeprefix(prompt.lead).strip()
     else:  # a base model continues the few-shot pattern
         written = model.generate(text, max_tokens=prompt.max_tokens, stop=list(prompt.stop)).strip()
-    summary = grounded_in(written, notes, previous)
+    summary = grounded_in(written, support)
     if summary and prompt.lead:
         summary = f"{prompt.lead} {summary}"
     if not summary and not fall_back_to_notes:
         return ""
-    if not summary:  # nothing the model wrote is backed by the notes: say what the notes say
-        summary = "; ".join(note.rstrip(".") for note in notes[:5]) or previous
+    if not summary:  # nothing the model wrote is supported: say what the memories say
+        summary = extractive_summary(support)
     if not summary:
         raise RapportError("the chat model wrote no usable profile summary; try again or use another model")
     return summary
-
-
-def grounded(summary: str, memories: list[Memory], previous: str = "") -> str:
-    """``grounded_in`` for memory records."""
-    return grounded_in(summary, [m.text for m in memories], previous)
-
-
-def grounded_in(summary: str, notes: list[str], previous: str = "") -> str:
-    """Keep only the clauses of a summary that the notes back up.
-
-    A small base model copies its few-shot example ("plays the saxophone") into a summary; a clause
-    stays only if at least half of its content words (compared on their first four letters) occur in
-    the notes or the previous summary.
-    """
-    known = {word[:4].casefold() for text in [previous, *notes] for word in WORD.findall(text)}
-    kept = []
-    for clause in CLAUSE.split(summary):
-        words = [w[:4].casefold() for w in WORD.findall(clause) if w.casefold() not in UNGROUNDED_WORDS]
-        if clause.strip() and (not words or sum(w in known for w in words) * 2 >= len(words)):
-            kept.append(clause.strip().rstrip(".,;"))
-    return ", ".join(kept) + "." if kept else ""
 
 
 def profile_key(task: str | None) -> str:
@@ -264,9 +268,27 @@ def fields_from_kinds(memories: list[Memory]) -> ProfileFields:
     return ProfileFields(interests=interests[:20], dislikes=dislikes[:20], facts=facts[:30])
 
 
-def bullet_summary(memories: list[Memory]) -> str:
-    """The summary without a model: the newest few memories as written."""
-    return "; ".join(m.text.rstrip(".") for m in memories[:5]) + "."
+def supported_fields(fields: ProfileFields, memories: list[Memory]) -> ProfileFields:
+    """``fields`` with every item (and the style) that no single memory supports dropped."""
+    texts = [m.text for m in memories]
+
+    def kept(items: list[str], *, against: bool = False) -> list[str]:
+        return [item for item, ok in zip(items, supported_items(items, texts, against=against), strict=True) if ok]
+
+    return ProfileFields(
+        interests=kept(fields.interests),
+        dislikes=kept(fields.dislikes, against=True),
+        facts=kept(fields.facts),
+        style=next(iter(kept([fields.style] if fields.style else [])), None),
+    )
+
+
+def supported_profile(profile: Profile, memories: list[Memory]) -> Profile:
+    """A stored ``profile`` checked against the current memories, as a fresh build would be."""
+    texts = [m.text for m in memories]
+    summary = grounded_in(profile.summary, texts) or extractive_summary(texts)
+    fields = supported_fields(profile, memories)
+    return profile.model_copy(update={"summary": summary, "checked": SUPPORT_CHECK, **fields.model_dump()})
 
 
 def bullet_list(memories: list[Memory]) -> str:

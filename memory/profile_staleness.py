@@ -12,27 +12,19 @@ profile is used, the parts that rest on removed memories are dropped, without ca
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
-from .claims import STOP, stem
+from .claims import stem
 from .errors import NotFoundError
-from .lexicon import words
+from .grounding import content_stems, extractive_summary, grounded, keep_clauses, supported_items
+from .lexicon import GENERIC_FACT_WORDS
 from .records import Memory, MemoryStatus
 
 if TYPE_CHECKING:
     from .profile import Profile
     from .store import MemoryStore
 
-WORD = re.compile(r"[A-Za-z\u00C0-\u024F][A-Za-z\u00C0-\u024F'-]{2,}")
-# Words that say what kind of fact it is, not which: "lives", "works", "likes" stay true of the user.
-GENERIC = frozenset(
-    stem(word)
-    for word in words("""live lives living work works working job like likes love loves enjoy enjoys prefer prefers
-    favourite favorite have has had own owns am are was were been being user person they them their she her
-    he his who not now also just still moved move quit stopped started new old used really very eat eats drink
-    drinks play plays go goes going use uses get got make makes said says want wants name named called""")
-)
+GENERIC = frozenset(stem(word) for word in GENERIC_FACT_WORDS)  # "lives", "works" stay true of the user
 
 
 def removed_sources(profile: Profile, active: list[Memory]) -> list[str]:
@@ -55,13 +47,11 @@ def without_removed(profile: Profile, store: MemoryStore, active: list[Memory]) 
     texts = [m.text for m in active]
     summary = drop_replaced(profile.summary, replaced, active)
     if deleted:
-        from .profile import grounded
-
         summary = grounded(summary, active)
     if not summary.strip():
-        summary = "; ".join(text.rstrip(".") for text in texts[:5]) + "." if texts else ""
+        summary = extractive_summary(texts)
     fields = {
-        name: [item for item in getattr(profile, name) if _still_backed(item, replaced, active, texts, deleted)]
+        name: _still_backed(name, getattr(profile, name), replaced, active, deleted)
         for name in ("interests", "dislikes", "facts")
     }
     built_from = {memory_id: stamp for memory_id, stamp in profile.built_from.items() if memory_id not in removed}
@@ -79,14 +69,12 @@ def drop_replaced(text: str, replaced: list[Memory], active: list[Memory]) -> st
     marks = stale_marks(replaced, active)
     if not marks:
         return text
-    from .profile import CLAUSE
 
-    kept = []
-    for clause in (part.strip().rstrip(".,;") for part in CLAUSE.split(text)):
-        words = _stems(clause)
-        if clause and not any(stale & words and not novel & words for stale, novel in marks):
-            kept.append(clause)
-    return ", ".join(kept) + "." if kept else ""
+    def current(clauses: list[str]) -> list[bool]:
+        stems = [_stems(clause) for clause in clauses]
+        return [not any(stale & words and not novel & words for stale, novel in marks) for words in stems]
+
+    return keep_clauses(text, current)
 
 
 def stale_marks(replaced: list[Memory], active: list[Memory]) -> list[tuple[set[str], set[str]]]:
@@ -107,15 +95,17 @@ def stale_marks(replaced: list[Memory], active: list[Memory]) -> list[tuple[set[
     return marks
 
 
-def _still_backed(item: str, replaced: list[Memory], active: list[Memory], texts: list[str], deleted: bool) -> bool:
-    if not drop_replaced(item, replaced, active):
-        return False
-    if deleted and item not in texts:
-        from .profile import grounded
-
-        return bool(grounded(item, active))
-    return True
+def _still_backed(
+    name: str, items: list[str], replaced: list[Memory], active: list[Memory], deleted: bool
+) -> list[str]:
+    """The ``items`` of one field that state no replaced fact and, after a deletion, a current memory supports."""
+    kept = [item for item in items if drop_replaced(item, replaced, active)]
+    if not deleted:
+        return kept
+    texts = [m.text for m in active]
+    backed = supported_items(kept, texts, against=name == "dislikes")
+    return [item for item, ok in zip(kept, backed, strict=True) if item in texts or ok]
 
 
 def _stems(text: str) -> set[str]:
-    return {stem(word) for word in WORD.findall(text) if word.lower() not in STOP} - GENERIC
+    return content_stems(text) - GENERIC

@@ -11,6 +11,7 @@ import hashlib
 import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -22,9 +23,10 @@ from chromadb.errors import NotFoundError as ChromaNotFoundError
 from .chroma import connect
 from .codec import from_chroma, to_chroma
 from .embedder import Embedder, RapportEmbeddingFunction, get_embedder
-from .errors import InvalidInputError, NotFoundError, RapportError, StoreUnavailableError
+from .errors import AlreadySupersededError, InvalidInputError, NotFoundError, RapportError, StoreUnavailableError
 from .fusion import reciprocal_rank_fusion
 from .intake import as_new_memory, check_count, json_metadata, new_memory, parse_record, record_items
+from .keyed_locks import KeyedLocks
 from .records import (
     Hit,
     Memory,
@@ -75,9 +77,20 @@ class MemoryStore:
         self._embedding_function = RapportEmbeddingFunction(self.embedder)
         self._lock = threading.RLock()
         self._records: dict[str, UserRecords] = {}
+        self._writing = KeyedLocks()
         self.max_batch = int(self._client.get_max_batch_size())
 
     # --- writing -------------------------------------------------------------------------------
+
+    def writing(self, user_id: str) -> AbstractContextManager[None]:
+        """Hold this user's write lock: one read-decide-write sequence of theirs at a time (not re-entrant).
+
+        Each store call is atomic on its own, but ``reconcile`` reads, decides, then writes: two of
+        them at once would both add the same text, or supersede what the other just replaced. Every
+        caller that decides from what it read (reconcile, edit, delete, forget) holds this around
+        both; other users' writes run in parallel.
+        """
+        return self._writing.hold(check_user_id(user_id))
 
     def add(
         self,
@@ -150,7 +163,7 @@ class MemoryStore:
         others = [self.get(user_id, other_id) for other_id in dict.fromkeys(also) if other_id != memory_id]
         for memory in (old, *others):
             if memory.status is MemoryStatus.SUPERSEDED:
-                raise InvalidInputError("memory_id", f"{memory.id!r} is already superseded by {memory.superseded_by!r}")
+                raise AlreadySupersededError(memory.id, memory.superseded_by)
         now = utc_now()
         new = Memory(
             id=new_memory_id(),

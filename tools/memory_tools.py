@@ -63,8 +63,9 @@ def update_preference(context: ToolContext, args: UpdatePreferenceArgs) -> dict[
 
 @tool("forget_memory", "Delete the one stored memory that best matches a description.", ForgetMemoryArgs)
 def forget_memory(context: ToolContext, args: ForgetMemoryArgs) -> dict[str, str]:
-    hits = context.store.search(context.user_id, args.query, k=1, mode="dense")
-    if not hits or hits[0].score < FORGET_MIN_SIMILARITY:
-        raise NotFoundError("query", args.query)
-    context.store.delete(context.user_id, hits[0].memory.id)
+    with context.store.writing(context.user_id):  # the memory found is the one deleted, not a replaced one
+        hits = context.store.search(context.user_id, args.query, k=1, mode="dense")
+        if not hits or hits[0].score < FORGET_MIN_SIMILARITY:
+            raise NotFoundError("query", args.query)
+        context.store.delete(context.user_id, hits[0].memory.id)
     return {"forgotten": hits[0].memory.text}

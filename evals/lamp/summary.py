@@ -74,7 +74,7 @@ class Summarizer(CachedModelCalls):
         """One summary of this profile with this prompt (cached)."""
         notes = self.notes(profile)
         profile_hash = DiskCache.key(json.dumps(notes, ensure_ascii=False))
-        key = DiskCache.key("lamp-summary", self.model_name, self.spec.name, profile_hash, repr(prompt), "grounded")
+        key = DiskCache.key("lamp-summary", self.model_name, self.spec.name, profile_hash, repr(prompt), "supported")
         task = WHAT[self.spec.name][0]
 
         def write() -> str:  # no fallback to the notes: they are the very items the prompt already shows
