@@ -10,6 +10,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -28,6 +29,21 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """One headless Debian Chromium for the whole session (the page's tests and the security suite's attack
+    page): Playwright's sync API allows one instance per thread."""
+    reason = "the browser tests need the test extras: bash setup.sh"
+    sync_api = pytest.importorskip("playwright.sync_api", reason=reason)
+    from tests.page.support import launch_chromium
+
+    sync_api.expect.set_options(timeout=20_000)
+    with sync_api.sync_playwright() as playwright:
+        chromium = launch_chromium(playwright)
+        yield chromium
+        chromium.close()
 
 
 @pytest.fixture(scope="session")

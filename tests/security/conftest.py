@@ -79,6 +79,3 @@ def memory_record(user: str, text: str, **changes: Any) -> dict[str, Any]:
 
 def b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
-
-
-from tests.page.conftest import browser  # noqa: E402, F401  (one headless Chromium per session, for the page attack)
