@@ -8,17 +8,19 @@ from pathlib import Path
 CATEGORY_NAMES = {"1": "multi-hop", "2": "temporal", "3": "open-domain", "4": "single-hop"}
 
 
+def mode_table(heading: str, metrics: dict, columns: list[str]) -> list[str]:
+    """A heading, then a markdown row per search mode with its score in each column (shared by the retrieval evals)."""
+    lines = [heading, "", "| mode | " + " | ".join(columns) + " |", "|---|" + "---:|" * len(columns)]
+    for mode, scores in metrics["modes"].items():
+        lines.append(f"| {mode} | " + " | ".join(f"{scores[c]:.3f}" for c in columns) + " |")
+    return lines
+
+
 def markdown_table(metrics: dict) -> str:
     ks = metrics["k"]
     columns = [f"recall@{k}" for k in ks] + [f"hit@{ks[-1]}"]
-    lines = [
-        f"LoCoMo retrieval: {metrics['n_questions']} questions over {metrics['n_memories']} memories",
-        "",
-        "| mode | " + " | ".join(columns) + " |",
-        "|---|" + "---:|" * len(columns),
-    ]
-    for mode, scores in metrics["modes"].items():
-        lines.append(f"| {mode} | " + " | ".join(f"{scores[c]:.3f}" for c in columns) + " |")
+    heading = f"LoCoMo retrieval: {metrics['n_questions']} questions over {metrics['n_memories']} memories"
+    lines = mode_table(heading, metrics, columns)
     last = f"recall@{ks[-1]}"
     categories = sorted({c for scores in metrics["modes"].values() for c in scores["by_category"]})
     lines += ["", f"{last} by question category", ""]
@@ -55,12 +57,17 @@ def plot_recall(
 
 
 def write_outputs(out: Path, metrics: dict, rows_by_mode: dict[str, list[dict]]) -> None:
+    table = write_recall_outputs(out, metrics, rows_by_mode, markdown_table(metrics))
+    plot_recall(metrics, out / "recall.png")
+    print(table)
+
+
+def write_recall_outputs(out: Path, metrics: dict, rows_by_mode: dict[str, list[dict]], table: str) -> str:
+    """metrics.json, retrievals_<mode>.jsonl and report.md (shared by the retrieval evals); returns ``table``."""
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
     for mode, rows in rows_by_mode.items():
         with (out / f"retrievals_{mode}.jsonl").open("w", encoding="utf-8") as handle:
             for row in rows:
                 handle.write(json.dumps(row, ensure_ascii=False) + "\n")
-    table = markdown_table(metrics)
     (out / "report.md").write_text("# " + table, encoding="utf-8")
-    plot_recall(metrics, out / "recall.png")
-    print(table)
+    return table
