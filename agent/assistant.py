@@ -12,6 +12,7 @@ import tools.personal_label  # noqa: F401  (registers the personal_label tool: c
 import tools.profile_vote  # noqa: F401  (registers the profile_vote tool)
 import tools.recommend_tools  # noqa: F401  (registers the catalog tools)
 from agent.backup import replay_restores
+from memory.reading.reader import EmbeddedReader
 from agent.conversations import ThreadSummary, Turn, list_threads, thread_turns
 from agent.graph import AgentDeps, build_graph, turn_input
 from agent.imports import import_records, replay_imports
@@ -51,7 +52,12 @@ class Assistant:
         self.outbox = Outbox(settings.data_dir.expanduser() / OUTBOX_FILE)
         self.writer = MemoryWriter(store, model, self.profiles, self.outbox)
         self.deps = AgentDeps(
-            store=store, model=model, profiles=self.profiles, writer=self.writer, recommender=recommender
+            store=store,
+            model=model,
+            profiles=self.profiles,
+            writer=self.writer,
+            reader=EmbeddedReader(store.embedder),
+            recommender=recommender,
         )
         self.checkpointer = open_checkpointer(settings.data_dir.expanduser() / "threads.sqlite")
         self.graph = build_graph(self.deps, self.checkpointer)

@@ -1,9 +1,11 @@
 """The agent: one LangGraph graph, checkpointed per thread.
 
-recall -> plan -> (act -> plan)* -> respond -> remember
+recall -> read -> plan -> (act -> plan)* -> respond -> remember
 
 - recall: the user's profile summary and the memories closest to the message (hybrid search), once
   the user's previous turn is written.
+- read: the message read once into a ``Reading`` (``memory.reading``): its social moves, its
+  statements with their slots, and what it asks. Every later step uses it; none reads the message.
 - plan: a tool-calling model picks tools itself; any other model goes through the deterministic
   intent planner. ``max_steps`` bounds the plan/act loop.
 - act: runs the planned tools with the user's scope; an error becomes the tool's result, so the
@@ -11,7 +13,8 @@ recall -> plan -> (act -> plan)* -> respond -> remember
 - respond: the reply, streamed token by token to ``stream_mode="custom"`` listeners. A tool-calling model
   writes it; any other model goes through the grounded reply (``agent.reply``), whose facts about the
   user come from current memories only.
-- remember: hands the turn to the background memory writer; the reply does not wait for it.
+- remember: hands the turn and the Reading's statements to the background memory writer; the reply
+  does not wait for it.
 """
 
 from __future__ import annotations
@@ -33,7 +36,10 @@ from agent.reply import GroundedReplier, ReplyInputs
 from agent.writer import MemoryWriter
 from memory import Memory, MemoryStore
 from memory.errors import RapportError
+from memory.extraction import MAX_STATEMENT_CHARS, Candidate
 from memory.profile import ProfileBuilder
+from memory.reading import Reading
+from memory.reading.reader import EmbeddedReader
 from tools.context import ToolContext
 from tools.registry import TOOLS
 
@@ -46,6 +52,7 @@ class AgentState(TypedDict, total=False):
     message: str
     history: Annotated[list[dict[str, str]], operator.add]  # the conversation, kept across turns
     recalled: list[dict[str, Any]]  # per turn, like the fields below
+    reading: dict[str, Any]  # memory.reading.Reading, JSON-shaped for the checkpoint
     profile: str
     pending: list[dict[str, Any]]
     tool_log: list[dict[str, Any]]
@@ -60,6 +67,7 @@ class AgentDeps:
     model: ChatModel
     profiles: ProfileBuilder
     writer: MemoryWriter
+    reader: EmbeddedReader
     recommender: Any | None = None
     recall_k: int = 6
     max_steps: int = 4
@@ -74,6 +82,7 @@ def turn_input(user_id: str, thread_id: str, message: str) -> AgentState:
         thread_id=thread_id,
         message=message,
         recalled=[],
+        reading={},
         profile="",
         pending=[],
         tool_log=[],
@@ -104,6 +113,9 @@ def build_graph(deps: AgentDeps, checkpointer: Any) -> Any:
         get_stream_writer()({"recalled": recalled})
         return {"recalled": recalled, "profile": profile}
 
+    def read(state: AgentState) -> dict[str, Any]:
+        return {"reading": deps.reader.read(state["message"]).model_dump(mode="json")}
+
     def plan(state: AgentState) -> dict[str, Any]:
         steps = state.get("steps", 0)
         if steps >= deps.max_steps:
@@ -111,7 +123,7 @@ def build_graph(deps: AgentDeps, checkpointer: Any) -> Any:
         if getattr(deps.model, "supports_tools", False):
             calls = _model_plan(deps, state)
         else:  # the deterministic planner proposes once; its tools' results then go to respond
-            calls = planner.plan(state["message"], _available_tools(deps)) if steps == 0 else []
+            calls = planner.plan(_reading(state), _available_tools(deps)) if steps == 0 else []
         return {"pending": [call.model_dump() for call in calls], "steps": steps + 1}
 
     def act(state: AgentState) -> dict[str, Any]:
@@ -133,14 +145,15 @@ def build_graph(deps: AgentDeps, checkpointer: Any) -> Any:
             emit({"tool": entry})
         return {"tool_log": log, "pending": []}
 
-    replier = GroundedReplier(deps.store, deps.model)
+    replier = GroundedReplier(deps.store, deps.model, deps.reader)
     grounded = not getattr(deps.model, "supports_tools", False)
 
     def grounded_reply(state: AgentState) -> Iterator[str]:
         return replier.reply(
             ReplyInputs(
                 user_id=state["user_id"],
-                message=state["message"],
+                reading=_reading(state),
+                recalled=[Memory.model_validate(m) for m in state.get("recalled", [])],
                 tool_log=state.get("tool_log", []),
                 history=state.get("history", [])[-deps.history_messages :],
             )
@@ -174,17 +187,19 @@ def build_graph(deps: AgentDeps, checkpointer: Any) -> Any:
 
     def remember(state: AgentState) -> dict[str, Any]:
         source = f"{state['thread_id']}:{len(state.get('history', [])) // 2}"
-        deps.writer.submit(state["user_id"], state["message"], state.get("reply", ""), source)
+        told = [Candidate(text=s.text[:MAX_STATEMENT_CHARS], kind=s.kind) for s in _reading(state).statements]
+        deps.writer.submit(state["user_id"], state["message"], state.get("reply", ""), source, told=told)
         return {}
 
     def after_plan(state: AgentState) -> str:
         return "act" if state.get("pending") else "respond"
 
     graph = StateGraph(AgentState)
-    for name, node in (("recall", recall), ("plan", plan), ("act", act), ("respond", respond), ("remember", remember)):
+    for name, node in (("recall", recall), ("read", read), ("plan", plan), ("act", act), ("respond", respond), ("remember", remember)):
         graph.add_node(name, timed(name, node))
     graph.add_edge(START, "recall")
-    graph.add_edge("recall", "plan")
+    graph.add_edge("recall", "read")
+    graph.add_edge("read", "plan")
     graph.add_conditional_edges("plan", after_plan, {"act": "act", "respond": "respond"})
     graph.add_edge("act", "plan")
     graph.add_edge("respond", "remember")
@@ -210,6 +225,10 @@ def _turn_messages(deps: AgentDeps, state: AgentState) -> list[Message]:
         profile=state.get("profile", ""),
         tool_log=state.get("tool_log", []),
     )
+
+
+def _reading(state: AgentState) -> Reading:
+    return Reading.model_validate(state["reading"])
 
 
 def _model_plan(deps: AgentDeps, state: AgentState) -> list[ToolCall]:

@@ -21,8 +21,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import numpy as np
+
 import prompts
-from agent.answering import answering_memories
+from agent.answering import about_another_thing, answering_memories
 from agent.constraints import (
     banned_words,
     constraints_from,
@@ -32,15 +34,17 @@ from agent.constraints import (
     stale_words,
     violations,
 )
-from agent.intent import _NAME, Ask, Social, Turn, read_turn
 from agent.llm.base import ChatModel, Message
 from agent.prompting import picks_text
 from agent.suggestions import NOTHING_KNOWN, SuggestionLibrary
 from memory import Memory, MemoryStore
 from memory.errors import RapportError
-from memory.extraction import decide
+from memory.extraction import MAX_STATEMENT_CHARS, Candidate, decide
 from memory.lexicon import PARTNERS, PEOPLE, PETS
 from memory.person import as_clause, as_sentence, cause_of, join_clauses
+from memory.reading import Act, Reading, Slot
+from memory.reading.reader import EmbeddedReader
+from memory.reading.values import self_name
 from memory.records import MemoryKind, MemoryStatus
 from tools.personal_label import answer_line as label_answer
 
@@ -64,6 +68,23 @@ _FREE_TIME_FACT = re.compile(
 RETRY_TEMPERATURE = 0.8
 SUGGESTION_STOPS = ["\n\n", "\nPerson:", "\nRequest:", "\nSuggestion:"]
 MAX_LEAD_FACTS = 2
+FILL_SIMILARITY = 0.15  # a memory filling the asked slot must still be this close to the question (MiniLM cosine)
+MAX_FILLING = 2
+# The parts of life a question about one slot also covers: "my family" takes in a partner.
+_RELATED_SLOTS: dict[Slot, frozenset[Slot]] = {
+    Slot.FAMILY: frozenset({Slot.FAMILY, Slot.PARTNER}),
+    Slot.PARTNER: frozenset({Slot.PARTNER, Slot.FAMILY}),
+    Slot.JOB: frozenset({Slot.JOB, Slot.EDUCATION}),
+    Slot.DIET: frozenset({Slot.DIET, Slot.ALLERGY, Slot.DISLIKE}),
+    Slot.ALLERGY: frozenset({Slot.ALLERGY, Slot.DIET}),
+    Slot.HEALTH: frozenset({Slot.HEALTH, Slot.ALLERGY}),
+    Slot.LIKE: frozenset({Slot.LIKE}),
+    Slot.HOME: frozenset({Slot.HOME, Slot.ORIGIN}),
+}
+
+
+def related_slots(focus: Slot) -> frozenset[Slot]:
+    return _RELATED_SLOTS.get(focus, frozenset({focus}))
 MAX_DRAFT_SENTENCES = 3
 NON_ANSWER = re.compile(
     r"(don'?t|do not) (know|understand) what you mean|not sure what you mean|(can|could) you (please )?clarify|"
@@ -95,9 +116,14 @@ class ReplyInputs:
     """What the reply may draw on for one turn."""
 
     user_id: str
-    message: str
+    reading: Reading  # the message, read once (``memory.reading``)
+    recalled: Sequence[Memory]  # what the recall step found for it
     tool_log: Sequence[dict[str, Any]]
     history: Sequence[dict[str, str]]
+
+    @property
+    def message(self) -> str:
+        return self.reading.message
 
 
 class GroundedReplier:
@@ -107,6 +133,7 @@ class GroundedReplier:
         self,
         store: MemoryStore,
         model: ChatModel,
+        reader: EmbeddedReader,
         *,
         max_draft_tokens: int = 60,
         draft_tries: int = 3,
@@ -114,6 +141,7 @@ class GroundedReplier:
     ):
         self.store = store
         self.model = model
+        self.reader = reader
         self.max_draft_tokens = max_draft_tokens
         self.draft_tries = draft_tries
         self.redraw_budget_s = redraw_budget_s  # no new draft starts after this: a slow machine gets the fallback
@@ -122,14 +150,14 @@ class GroundedReplier:
 
     def reply(self, inputs: ReplyInputs) -> Iterator[str]:
         """The reply in pieces, ready to stream."""
-        turn = read_turn(inputs.message)
+        turn = inputs.reading
         stored = personal_memories(self.store, inputs.user_id)
         known = {memory.text for memory in stored}
         personal = [*(m for m in said_now(inputs.user_id, turn) if m.text not in known), *stored]
-        name = turn.name or known_name(personal)
+        name = turn.name or self.known_name(personal)
         said = False
         if turn.social:
-            yield from _words(social_line(turn.social, name, more=bool(turn.told or turn.ask)))
+            yield from _words(social_line(turn.social, name, more=bool(turn.statements or turn.ask)))
             said = True
         acknowledged = self._acknowledgement(inputs, turn)
         if acknowledged:
@@ -140,13 +168,14 @@ class GroundedReplier:
 
     # --- parts ---------------------------------------------------------------------------------
 
-    def _acknowledgement(self, inputs: ReplyInputs, turn: Turn) -> str:
+    def _acknowledgement(self, inputs: ReplyInputs, turn: Reading) -> str:
         """What was remembered from this turn, in the second person, with what it replaced."""
         outcomes = _tool_outcomes(inputs.tool_log)
         if not outcomes:
-            for candidate in turn.told:
-                if turn.name and _is_introduction(candidate.text):
+            for statement in turn.statements:
+                if turn.name and statement.slot is Slot.NAME and _is_introduction(statement.text):
                     continue  # "I'm Alice" is greeted, not listed
+                candidate = Candidate(text=statement.text[:MAX_STATEMENT_CHARS], kind=statement.kind)
                 outcome = decide(self.store, inputs.user_id, candidate, model=self.model)
                 replaced = outcome.memory.text if outcome.action in ("supersede", "update") and outcome.memory else ""
                 outcomes.append((outcome.action, candidate.text, replaced))
@@ -154,7 +183,7 @@ class GroundedReplier:
         changed = [(as_clause(text), as_clause(old)) for action, text, old in outcomes if action != "add" and old]
         known = [as_clause(text) for action, text, old in outcomes if action == "ignore" and not old]
         parts = []
-        if turn.name and not any(s is Social.GREETING for s in turn.social):
+        if turn.name and Act.GREETING not in turn.social:
             parts.append(f"Nice to meet you, {turn.name}!")
         if added:
             parts.append(f"Got it, I'll remember that {join_clauses(added)}.")
@@ -164,39 +193,77 @@ class GroundedReplier:
             parts.append(f"I already have that: {join_clauses(known)}.")
         return " ".join(parts)
 
-    def _answer(self, inputs: ReplyInputs, turn: Turn, personal: list[Memory], *, lead_space: bool) -> Iterator[str]:
-        ask = turn.ask or Ask.CHAT
+    def _answer(self, inputs: ReplyInputs, turn: Reading, personal: list[Memory], *, lead_space: bool) -> Iterator[str]:
+        ask = turn.ask or Act.CHAT
         question = turn.question or inputs.message
-        if ask is Ask.CHAT and names_someone_known(question, personal):
-            ask = Ask.RECALL  # "Which school does Arjun go to?" asks about the user's son, not the world
+        if ask is Act.CHAT and names_someone_known(question, personal):
+            ask = Act.RECALL  # "Which school does Arjun go to?" asks about the user's son, not the world
         if labelled := _tool_entries(inputs.tool_log, "personal_label"):  # a personalized classification
             yield from _words(label_answer(labelled[-1]), lead_space=lead_space)
-        elif ask is Ask.RECOMMEND and _tool_entries(inputs.tool_log, "recommend"):
+        elif ask is Act.RECOMMEND and _tool_entries(inputs.tool_log, "recommend"):
             yield from _words(self._picks(inputs, personal), lead_space=lead_space)
-        elif ask is Ask.RECALL:
-            yield from _words(self._recall(inputs.user_id, question), lead_space=lead_space)
-        elif ask is Ask.ABOUT_ME:
-            yield from _words(about_me(personal), lead_space=lead_space)
-        elif ask is Ask.FORGET:
+        elif ask is Act.RECALL:
+            yield from _words(self._recall(inputs, question, turn.focus, personal), lead_space=lead_space)
+        elif ask is Act.ABOUT_ME:
+            yield from _words(self._about_me(personal, turn.focus), lead_space=lead_space)
+        elif ask is Act.FORGET:
             yield from _words(_forgotten(inputs.tool_log), lead_space=lead_space)
-        elif ask is Ask.REMEMBER:
-            if not turn.told and not _tool_outcomes(inputs.tool_log):
-                yield from _words("I couldn't find a statement about you to remember there.", lead_space=lead_space)
         else:
-            is_request = ask in (Ask.REQUEST, Ask.RECOMMEND)
+            is_request = ask in (Act.REQUEST, Act.RECOMMEND)
             yield from self._drafted(
                 inputs, question, personal, context=turn.context, is_request=is_request, lead_space=lead_space
             )
 
-    def _recall(self, user_id: str, question: str) -> str:
-        hits = self.store.search(user_id, question, k=8, mode="hybrid", kinds=ANSWER_KINDS)
-        memories = [hit.memory for hit in hits]
+    def _recall(self, inputs: ReplyInputs, question: str, focus: Slot | None, personal: Sequence[Memory]) -> str:
+        """The memories that answer: by the question's words, else those that fill the slot it asks about."""
+        if focus is Slot.NAME and (name := self.known_name(personal)):
+            return f"You're {name}."
+        hits = self.store.search(inputs.user_id, question, k=8, mode="hybrid", kinds=ANSWER_KINDS)
+        recalled = [m for m in inputs.recalled if m.status is MemoryStatus.ACTIVE and m.kind in ANSWER_KINDS]
+        memories = list({m.id: m for m in [*(hit.memory for hit in hits), *recalled]}.values())
         if memories:
             vectors = self.store.embedder.encode([question, *(m.text for m in memories)])
             answers = answering_memories(question, memories, vectors[0], vectors[1:])
             if answers:
                 return " ".join(as_sentence(answer.memory.text) for answer in answers)
+            if focus is not None:
+                filling = self._filling(focus, question, memories, vectors[0], vectors[1:])
+                if filling:
+                    return " ".join(as_sentence(m.text) for m in filling)
         return unknown_line(question)
+
+    def _filling(
+        self, focus: Slot, asked: str, memories: Sequence[Memory], question: np.ndarray, vectors: np.ndarray
+    ) -> list[Memory]:
+        """The closest memories that fill the asked slot, when close enough to be about the same thing."""
+        slots = self.reader.classify([m.text for m in memories])
+        scored = [
+            (float(vector @ question), memory)
+            for memory, statement, vector in zip(memories, slots, vectors, strict=True)
+            if statement.slot in related_slots(focus) and not about_another_thing(asked, memory)
+        ]
+        scored = [pair for pair in scored if pair[0] >= FILL_SIMILARITY]
+        scored.sort(key=lambda pair: pair[0], reverse=True)
+        return [memory for _, memory in scored[:MAX_FILLING]]
+
+    def _about_me(self, personal: Sequence[Memory], focus: Slot | None) -> str:
+        """Everything known, or what fills the part of life asked about."""
+        if focus is None:
+            return about_me(personal, self.known_name(personal))
+        current = [m for m in personal if m.status is MemoryStatus.ACTIVE]
+        statements = self.reader.classify([m.text for m in current])
+        part = [m for m, s in zip(current, statements, strict=True) if s.slot in related_slots(focus)]
+        if not part:
+            return "I don't know anything about that part of your life yet. Tell me and I'll remember it."
+        return "Here's what I know: " + "; ".join(as_clause(m.text) for m in part[:8]) + "."
+
+    def known_name(self, personal: Sequence[Memory]) -> str | None:
+        """The name the user gave, from the newest current memory the reader reads as their name."""
+        current = [m for m in personal if m.status is MemoryStatus.ACTIVE]
+        for memory, statement in zip(current, self.reader.classify([m.text for m in current]), strict=True):
+            if statement.slot is Slot.NAME and (name := self_name(memory.text)):
+                return name
+        return None
 
     def _picks(self, inputs: ReplyInputs, personal: list[Memory]) -> str:
         entries = _tool_entries(inputs.tool_log, "recommend")
@@ -359,14 +426,14 @@ def _clean(sentence: str) -> str:
     return _MARKER.sub("", sentence.strip()).strip()
 
 
-def said_now(user_id: str, turn: Turn) -> list[Memory]:
+def said_now(user_id: str, turn: Reading) -> list[Memory]:
     """What this message tells about the user, as memories: it is stored after the reply, and counts in it."""
     now = datetime.now(UTC)
     return [
         Memory(
             id=f"this-turn-{i}", user_id=user_id, text=c.text, kind=MemoryKind(c.kind), created_at=now, updated_at=now
         )
-        for i, c in enumerate(turn.told)
+        for i, c in enumerate(turn.statements)
     ]
 
 
@@ -406,35 +473,33 @@ def lead_clause(text: str) -> str:
     return as_clause(cause if cause != text and is_need(cause) else text)
 
 
-def social_line(moves: Sequence[Social], name: str | None, *, more: bool) -> str:
+def social_line(moves: Sequence[Act], name: str | None, *, more: bool) -> str:
     """A friendly line for the turn's social moves; ``more`` when the turn goes on to say or ask something."""
     to = f" {name}" if name else ""
     lines = {
-        Social.GREETING: f"Hi{to}!" if more else f"Hi{to}! Good to see you. What can I do for you today?",
-        Social.HOW_ARE_YOU: "I'm doing well, thanks for asking!" + ("" if more else " How can I help you today?"),
-        Social.THANKS: f"You're welcome{to}!" + ("" if more else " Happy to help."),
-        Social.FAREWELL: f"Bye{to}, take care! I'll remember what you told me for next time.",
-        Social.WELL_WISH: f"Thank you, you too{to}! I'll be here whenever you need me.",
-        Social.WHO_ARE_YOU: "I'm Rapport, your personal assistant. I remember what you tell me about yourself "
+        Act.GREETING: f"Hi{to}!" if more else f"Hi{to}! Good to see you. What can I do for you today?",
+        Act.HOW_ARE_YOU: "I'm doing well, thanks for asking!" + ("" if more else " How can I help you today?"),
+        Act.THANKS: f"You're welcome{to}!" + ("" if more else " Happy to help."),
+        Act.FAREWELL: f"Bye{to}, take care! I'll be here whenever you need me.",
+        Act.WHO_ARE_YOU: "I'm Rapport, your personal assistant. I remember what you tell me about yourself "
         "and use it to answer your questions and suggest things that fit you.",
-        Social.CAPABILITIES: "I remember what you tell me about yourself, answer questions about it, and suggest "
+        Act.CAPABILITIES: "I remember what you tell me about yourself, answer questions about it, and suggest "
         "things that fit you: meals, plans, gifts, or films from the catalog. Tell me something about yourself "
         "to start.",
-        Social.ACKNOWLEDGEMENT: "Great!" + ("" if more else " Let me know if there's anything else I can help with."),
+        Act.ACKNOWLEDGEMENT: "Great!" + ("" if more else " Let me know if there's anything else I can help with."),
     }
     ordered = list(dict.fromkeys(moves))
-    if Social.GREETING in ordered and Social.HOW_ARE_YOU in ordered:
-        ordered.remove(Social.GREETING)
-        return f"Hi{to}! " + lines[Social.HOW_ARE_YOU]
+    if Act.GREETING in ordered and Act.HOW_ARE_YOU in ordered:
+        ordered.remove(Act.GREETING)
+        return f"Hi{to}! " + lines[Act.HOW_ARE_YOU]
     return " ".join(lines[move] for move in ordered)
 
 
-def about_me(personal: Sequence[Memory]) -> str:
+def about_me(personal: Sequence[Memory], name: str | None) -> str:
     """Everything current, newest first, the user's name up front."""
     current = [m for m in personal if m.status is MemoryStatus.ACTIVE][:8]
     if not current:
         return "I don't know anything about you yet. Tell me a little about yourself and I'll remember it."
-    name = known_name(current)
     clauses = [as_clause(m.text) for m in current if not (name and _is_introduction(m.text))]
     lead = f"You're {name}. " if name else ""
     return f"{lead}Here's what I know about you: " + "; ".join(clauses) + "."
@@ -449,18 +514,9 @@ def unknown_line(question: str) -> str:
     return f"I don't know {thing} yet: you haven't told me. Tell me and I'll remember it."
 
 
-def known_name(personal: Sequence[Memory]) -> str | None:
-    for memory in personal:
-        if memory.status is MemoryStatus.ACTIVE and _is_introduction(memory.text):
-            match = _NAME.search(memory.text)
-            assert match is not None
-            return match["name"]
-    return None
-
-
 def _is_introduction(text: str) -> bool:
-    """ "I'm Alice.", "My name is Samir": a short statement that only gives a name."""
-    return len(text.split()) <= 5 and _NAME.search(text) is not None
+    """ "I'm Alice.", "My name is Samir": a short statement that (nearly) only gives a name."""
+    return len(text.split()) <= 6 and self_name(text) is not None
 
 
 def echoes(sentence: str, user_texts: Sequence[str]) -> bool:

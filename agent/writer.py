@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 
@@ -50,9 +50,18 @@ class MemoryWriter:
         self._lock = threading.Lock()
         self._job_lock = threading.Lock()  # held while one job writes; ``paused`` takes it
 
-    def submit(self, user_id: str, message: str, reply: str, source: str) -> Future:
-        """Commit the turn to the outbox (durable when this returns), then write it in the background."""
-        job = self.outbox.add("turn", user_id, {"message": message, "reply": reply, "source": source})
+    def submit(
+        self, user_id: str, message: str, reply: str, source: str, told: Sequence[Candidate] | None = None
+    ) -> Future:
+        """Commit the turn to the outbox (durable when this returns), then write it in the background.
+
+        ``told`` is what the turn's Reading found the user said; a model that extracts memories
+        itself (a capable one) still reads the turn its own way.
+        """
+        payload = {"message": message, "reply": reply, "source": source}
+        if told is not None:
+            payload["told"] = [candidate.model_dump() for candidate in told]
+        job = self.outbox.add("turn", user_id, payload)
         return self._enqueue(job)
 
     def replay(self) -> int:
@@ -74,14 +83,18 @@ class MemoryWriter:
         wait(pending, timeout=timeout)
 
     def write_turn(self, user_id: str, message: str, reply: str, source: str, job: Job | None = None) -> list[Outcome]:
-        """Extract and reconcile what the user said; refresh the profile if enough changed.
+        """Reconcile what the user said (the Reading's statements, or the model's extraction); refresh the profile.
 
         With ``job``, each step is recorded in the outbox and a resumed job skips what was written.
         """
         job = job or Job(id="direct", kind="turn", user_id=user_id, payload={}, created_at=0.0)
         resumed = "candidates" in job.progress
         if not resumed:
-            found = [candidate.model_dump() for candidate in extract(self.model, message, reply)]
+            told = job.payload.get("told")
+            if told is not None and not getattr(self.model, "supports_tools", False):
+                found = told
+            else:
+                found = [candidate.model_dump() for candidate in extract(self.model, message, reply)]
             self._save(job, candidates=found, applied=0, changed=False)
         saved = job.progress["candidates"][:MAX_CANDIDATES_PER_TURN]  # a job saved before the cap is bounded too
         candidates = [Candidate.model_validate(item) for item in saved]

@@ -42,6 +42,7 @@ PREFERENCE_WORDS = re.compile(
 EVENT_WORDS = re.compile(r"\b(yesterday|today|tomorrow|last|next|ago|went|visited|started|finished|bought|met)\b", re.I)
 
 MIN_MEMORY_CHARS = 3
+MAX_STATEMENT_CHARS = 500  # a statement stored from a message; longer ones are cut
 MAX_CANDIDATES_PER_TURN = 20
 """The most distinct statements one turn can add to memory; repeats within the turn count once.
 
@@ -81,7 +82,7 @@ class Outcome(BaseModel):
 
 def statements(message: str) -> list[Candidate]:
     """First-person statements of a message, verbatim: what the user said about themselves (``distinct``)."""
-    return distinct(Candidate(text=text[:500], kind=guess_kind(text)) for text in first_person_statements(message))
+    return distinct(Candidate(text=text[:MAX_STATEMENT_CHARS], kind=guess_kind(text)) for text in first_person_statements(message))
 
 
 def distinct(candidates: Iterable[Candidate]) -> list[Candidate]:

@@ -109,17 +109,28 @@ def _is_clause(piece: str) -> bool:
 PRONOUN_SUBJECT = re.compile(r"^(?:i|i'm|i've|i'd|i'll|we|we're|we've)\b", re.IGNORECASE)
 
 
+def without_openers(text: str) -> str:
+    """The text less openers that carry nothing ("btw", "oh and", "remember that"); the text if nothing is left."""
+    return DISCOURSE.sub("", EXPLICIT.sub("", text.strip())).strip() or text.strip()
+
+
+def cleaned(clause: str) -> str:
+    """A clause as it is stored: openers ("btw", "remember that") dropped, a dropped "I" put back."""
+    text = without_openers(clause).strip(" -*").rstrip(";,")
+    if PRO_DROP.match(text) and not REQUEST.match(text):
+        text = "I " + text[0].lower() + text[1:]
+    if ALSO.match(text):
+        text = ALSO.sub("", text).rstrip(".!")
+        text = text if re.search(r"\b(too|as well|also)\b", text, re.I) else text + " too"
+    return text[:1].upper() + text[1:]
+
+
 def first_person_statements(message: str) -> list[str]:
     """What the user said about themselves, verbatim apart from openers, in order."""
     found: list[str] = []
     for sentence in sentences(message):
         for raw in clauses(sentence):
-            text = DISCOURSE.sub("", EXPLICIT.sub("", raw.strip())).strip(" -*").rstrip(";,")
-            if PRO_DROP.match(text) and not REQUEST.match(text):
-                text = "I " + text[0].lower() + text[1:]
-            if ALSO.match(text):
-                text = ALSO.sub("", text).rstrip(".!")
-                text = text if re.search(r"\b(too|as well|also)\b", text, re.I) else text + " too"
+            text = cleaned(raw)
             if len(text) < MIN_STATEMENT_CHARS or text.endswith("?"):
                 continue
             if REQUEST.match(text) and not CONTACT_UPDATE.match(text):
@@ -130,5 +141,5 @@ def first_person_statements(message: str) -> list[str]:
             speaker = speaker or OWN_MONEY.match(text)
             if not speaker and not NAMED_EVENT.match(text) and not CONTACT_UPDATE.match(text):
                 continue
-            found.append(text[0].upper() + text[1:])
+            found.append(text)
     return found

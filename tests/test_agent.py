@@ -58,13 +58,15 @@ def test_stream_yields_recalled_tool_tokens_then_done(make_assistant) -> None:
     assert events[-1].reply is not None and events[-1].reply.text == "Your sister is called Anna."
 
 
-def test_deterministic_planner_routes_remember_and_forget(make_assistant) -> None:
+def test_a_remembered_statement_is_stored_and_a_forget_routes_to_its_tool(make_assistant) -> None:
     assistant = make_assistant()
     reply = assistant.chat("alice", "Remember that my locker code is 4417")
-    assert reply.tool_calls[0]["name"] == "remember" and reply.tool_calls[0]["result"]["action"] == "add"
-    assert [m.text for m in assistant.memories("alice")] == ["my locker code is 4417"]  # stored before the reply
+    assert reply.tool_calls == [] and "4417" in reply.text  # acknowledged with its detail
+    assistant.flush()
+    assert [m.text for m in assistant.memories("alice")] == ["My locker code is 4417"]
     reply = assistant.chat("alice", "Forget my locker code")
-    assert reply.tool_calls[0]["result"] == {"forgotten": "my locker code is 4417"}
+    assert reply.tool_calls[0]["name"] == "forget_memory"
+    assert reply.tool_calls[0]["result"] == {"forgotten": "My locker code is 4417"}
     assistant.flush()
     assert [m.text for m in assistant.memories("alice")] == []
 

@@ -1,4 +1,4 @@
-"""The parts of a grounded reply: second person, intent, which memory answers, constraints."""
+"""The parts of a grounded reply: second person, which memory answers, constraints."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import pytest
 
 from agent.answering import answering_memories
 from agent.constraints import banned_words, stale_words, violations
-from agent.intent import Ask, Social, read_turn
 from agent.reply import lead_clause, names_someone_known, unknown_line
 from memory import Memory
 from memory.person import as_clause, as_sentence, to_second_person
@@ -39,43 +38,6 @@ def test_clause_keeps_a_leading_name_and_drops_the_stop() -> None:
     assert as_clause("Mark and I broke up.") == "Mark and you broke up"
     assert as_clause("I live in Lyon.") == "you live in Lyon"
     assert to_second_person("I’m vegan") == "You're vegan"
-
-
-@pytest.mark.parametrize(
-    ("message", "ask", "social", "told"),
-    [
-        ("Hi! I'm Alice. I'm a vegetarian and I live in Lyon.", None, [Social.GREETING], 3),
-        ("Where do I live?", Ask.RECALL, [], 0),
-        ("What do you know about me?", Ask.ABOUT_ME, [], 0),
-        ("Can you suggest a dinner recipe for me tonight?", Ask.REQUEST, [], 0),
-        ("Suggest a funny movie for tonight.", Ask.RECOMMEND, [], 0),
-        ("I just moved to Berlin. Any tips for finding a flat?", Ask.REQUEST, [], 1),
-        ("Thanks, that was really helpful!", None, [Social.THANKS], 0),
-        ("I have to go now, bye!", None, [Social.FAREWELL], 0),
-        ("Forget that I live in Paris", Ask.FORGET, [], 0),
-        ("What's the capital of Peru?", Ask.CHAT, [], 0),
-        ("How can I get back into exercise?", Ask.REQUEST, [], 0),
-        ("What can I snack on at work?", Ask.REQUEST, [], 0),
-        ("Where could we go for a short break?", Ask.REQUEST, [], 0),
-        ("What's a good gift for my dad?", Ask.REQUEST, [], 0),
-        ("How do I take my coffee?", Ask.RECALL, [], 0),
-        ("What do I do for work?", Ask.RECALL, [], 0),
-        ("What exercise could I take up?", Ask.REQUEST, [], 0),
-        ("Which hobby might we try this winter?", Ask.REQUEST, [], 0),
-        ("What sport do I play?", Ask.RECALL, [], 0),
-    ],
-)
-def test_read_turn(message: str, ask: Ask | None, social: list[Social], told: int) -> None:
-    turn = read_turn(message)
-    assert turn.ask == ask
-    assert turn.social == social
-    assert len(turn.told) == told
-
-
-def test_a_self_introduction_gives_the_name() -> None:
-    assert read_turn("Hi! I'm Alice. I love jazz.").name == "Alice"
-    assert read_turn("My name is Samir.").name == "Samir"
-    assert read_turn("I'm tired.").name is None
 
 
 def answers(embedder, question: str, texts: list[str], **fields: object) -> list[str]:
