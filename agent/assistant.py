@@ -12,7 +12,6 @@ import tools.personal_label  # noqa: F401  (registers the personal_label tool: c
 import tools.profile_vote  # noqa: F401  (registers the profile_vote tool)
 import tools.recommend_tools  # noqa: F401  (registers the catalog tools)
 from agent.backup import replay_restores
-from memory.reading.reader import EmbeddedReader
 from agent.conversations import ThreadSummary, Turn, list_threads, thread_turns
 from agent.graph import AgentDeps, build_graph, turn_input
 from agent.imports import import_records, replay_imports
@@ -30,6 +29,7 @@ from memory.extraction import MIN_MEMORY_CHARS, Candidate, guess_kind, reconcile
 from memory.lineage import lineage
 from memory.ownership import claim
 from memory.profile import Profile, ProfileBuilder
+from memory.reading.reader import EmbeddedReader
 from memory.records import MemoryKind, MemoryStatus, check_identifier, check_kind, check_text, check_user_id
 from tools.catalog import Catalog
 from tools.interactions import MAX_RATING, Action, Interaction
@@ -145,13 +145,17 @@ class Assistant:
     # --- memory --------------------------------------------------------------------------------
 
     def remember(self, user_id: str, text: str) -> Memory:
-        """Store a statement now (reconciled: a changed preference supersedes the old one)."""
+        """Store a statement now (reconciled: a changed preference supersedes the old one).
+
+        Returns the record of this text: a new one, or the stored one with the same text (case,
+        spacing and a final stop aside); never another text that is merely close.
+        """
         user_id = check_user_id(user_id)
         text = check_text(text).strip()
         if len(text) < MIN_MEMORY_CHARS:
             raise InvalidInputError("text", f"is shorter than {MIN_MEMORY_CHARS} characters", "say a little more")
         candidate = Candidate(text=text, kind=guess_kind(text))
-        outcome = reconcile(self.store, user_id, candidate, model=self.model, source="api")
+        outcome = reconcile(self.store, user_id, candidate, model=self.model, source="api", identical_only=True)
         assert outcome.memory is not None
         return outcome.memory
 

@@ -163,8 +163,10 @@ def build_graph(deps: AgentDeps, checkpointer: Any) -> Any:
         """Stream the reply; a model that fails or says nothing before its first token gets the grounded one."""
         emit = get_stream_writer()
         pieces: list[str] = []
-        source = grounded_reply(state) if grounded else deps.model.stream(
-            _turn_messages(deps, state), max_tokens=deps.max_reply_tokens
+        source = (
+            grounded_reply(state)
+            if grounded
+            else deps.model.stream(_turn_messages(deps, state), max_tokens=deps.max_reply_tokens)
         )
         try:
             for piece in source:
@@ -195,7 +197,14 @@ def build_graph(deps: AgentDeps, checkpointer: Any) -> Any:
         return "act" if state.get("pending") else "respond"
 
     graph = StateGraph(AgentState)
-    for name, node in (("recall", recall), ("read", read), ("plan", plan), ("act", act), ("respond", respond), ("remember", remember)):
+    for name, node in (
+        ("recall", recall),
+        ("read", read),
+        ("plan", plan),
+        ("act", act),
+        ("respond", respond),
+        ("remember", remember),
+    ):
         graph.add_node(name, timed(name, node))
     graph.add_edge(START, "recall")
     graph.add_edge("recall", "read")

@@ -85,6 +85,8 @@ _RELATED_SLOTS: dict[Slot, frozenset[Slot]] = {
 
 def related_slots(focus: Slot) -> frozenset[Slot]:
     return _RELATED_SLOTS.get(focus, frozenset({focus}))
+
+
 MAX_DRAFT_SENTENCES = 3
 NON_ANSWER = re.compile(
     r"(don'?t|do not) (know|understand) what you mean|not sure what you mean|(can|could) you (please )?clarify|"

@@ -21,6 +21,9 @@ from pydantic import BaseModel, Field
 from prompts import render
 
 from .errors import AlreadySupersededError, NotFoundError, RapportError
+from .reading.labels import SAFETY, SINGLE_VALUED, Change
+from .reading.reader import EmbeddedReader
+from .reading.values import distinct_values
 from .records import MAX_TEXT_BYTES, Hit, Memory, MemoryKind
 from .statements import first_person_statements
 from .store import MemoryStore
@@ -32,6 +35,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DUPLICATE_SIMILARITY = 0.93  # MiniLM cosine: "I love hiking" vs "I love hiking!" is .96
+SAME_ITEM_SIMILARITY = 0.75  # two statements this close are about the same item ("I love coffee" / "I hate coffee")
 MAX_SHOWN = 5  # memories found by slot shown to a capable model beside the closest hits
 MAX_SCANNED = 20_000  # active memories compared by slot; claims are parsed once per text and cached
 PREFERENCE_WORDS = re.compile(
@@ -82,7 +86,9 @@ class Outcome(BaseModel):
 
 def statements(message: str) -> list[Candidate]:
     """First-person statements of a message, verbatim: what the user said about themselves (``distinct``)."""
-    return distinct(Candidate(text=text[:MAX_STATEMENT_CHARS], kind=guess_kind(text)) for text in first_person_statements(message))
+    return distinct(
+        Candidate(text=text[:MAX_STATEMENT_CHARS], kind=guess_kind(text)) for text in first_person_statements(message)
+    )
 
 
 def distinct(candidates: Iterable[Candidate]) -> list[Candidate]:
@@ -117,18 +123,29 @@ def extract(model: ChatModel | None, user_message: str, reply: str = "") -> list
         return statements(user_message)
 
 
-def decide(store: MemoryStore, user_id: str, candidate: Candidate, *, model: ChatModel | None = None) -> Outcome:
+def decide(
+    store: MemoryStore,
+    user_id: str,
+    candidate: Candidate,
+    *,
+    model: ChatModel | None = None,
+    identical_only: bool = False,
+) -> Outcome:
     """What ``reconcile`` would do with ``candidate``, without writing: the reply can say it before the write.
 
     ``memory`` is the stored memory the action applies to (none for "add"); ``also`` are further
-    memories a supersede retires. Replaced memories are found by slot (``memory.supersede``) among
-    all of the user's active memories, not only the closest by similarity: "I just moved to Berlin"
-    and "I live in Paris" are far apart in embedding space.
+    memories a supersede retires. A near-duplicate is ignored only when it carries the same names,
+    numbers and dates (with ``identical_only``, only the same text is). Replaced memories are found
+    by slot among all of the user's active memories (``memory.supersede``: "I just moved to Berlin"
+    and "I live in Paris" are far apart in embedding space), and every one is then checked against
+    the learned slots (``memory.reading.labels``): a safety fact never falls to another slot, nor a
+    taste to a different one.
     """
     hits = store.search(user_id, candidate.text, k=5, mode="dense")
-    if hits and hits[0].score >= DUPLICATE_SIMILARITY:
+    if hits and _duplicate(candidate.text, hits[0], identical_only):
         return Outcome(action="ignore", memory=hits[0].memory)
     stale = replaced_by(candidate.text, _closest_first(store, user_id, hits), similar=_value_similarity(store))
+    stale = bearing(store, candidate.text, stale)
     shown = list({m.id: m for m in [*(h.memory for h in hits), *stale[:MAX_SHOWN]]}.values())
     decision = _decide_by_model(model, candidate, shown) if shown else None
     if decision is not None:
@@ -140,6 +157,43 @@ def decide(store: MemoryStore, user_id: str, candidate: Candidate, *, model: Cha
     if stale:
         return Outcome(action="supersede", memory=stale[0], also=stale[1:])
     return Outcome(action="add")
+
+
+def _duplicate(text: str, closest: Hit, identical_only: bool) -> bool:
+    if identical_only:
+        return _plain(text) == _plain(closest.memory.text)
+    return closest.score >= DUPLICATE_SIMILARITY and not distinct_values(text, closest.memory.text)
+
+
+def _plain(text: str) -> str:
+    return " ".join(text.casefold().split()).rstrip(".!")
+
+
+def bearing(store: MemoryStore, text: str, stale: list[Memory]) -> list[Memory]:
+    """The memories the slot rules found stale, less those the learned slots say the statement cannot retire.
+
+    A safety fact (allergy, health, diet) only falls to a statement of its own slot. Otherwise a
+    memory falls when one of the two fills a single-valued slot (home, job, partner...), when the
+    statement says something changed, or when both are about the same item (close in meaning):
+    "I dislike OLED screens" stays beside "I prefer physical keyboards".
+    """
+    if not stale:
+        return []
+    new, *olds = EmbeddedReader(store.embedder).classify([text, *(m.text for m in stale)])
+    similarity = _similarities(store, text, stale)
+    kept = []
+    for memory, old, close in zip(stale, olds, similarity, strict=True):
+        if old.slot in SAFETY and new.slot != old.slot:
+            continue
+        one_at_a_time = new.slot in SINGLE_VALUED or old.slot in SINGLE_VALUED
+        if one_at_a_time or new.change is not Change.NONE or close >= SAME_ITEM_SIMILARITY:
+            kept.append(memory)
+    return kept
+
+
+def _similarities(store: MemoryStore, text: str, memories: list[Memory]) -> list[float]:
+    vectors = store.embedder.encode([text, *(m.text for m in memories)])
+    return [float(v @ vectors[0]) for v in vectors[1:]]
 
 
 def _closest_first(store: MemoryStore, user_id: str, hits: list[Hit]) -> list[Memory]:
@@ -160,7 +214,13 @@ def _value_similarity(store: MemoryStore) -> Callable[[str, str], float]:
 
 
 def reconcile(
-    store: MemoryStore, user_id: str, candidate: Candidate, *, model: ChatModel | None = None, source: str | None = None
+    store: MemoryStore,
+    user_id: str,
+    candidate: Candidate,
+    *,
+    model: ChatModel | None = None,
+    source: str | None = None,
+    identical_only: bool = False,
 ) -> Outcome:
     """Store ``candidate`` as new, as an update or a replacement of a close memory, or not at all.
 
@@ -172,7 +232,7 @@ def reconcile(
     """
     with store.writing(user_id):
         for _ in range(RECONCILE_ATTEMPTS):
-            decision = decide(store, user_id, candidate, model=model)
+            decision = decide(store, user_id, candidate, model=model, identical_only=identical_only)
             try:
                 return _apply(store, user_id, candidate, decision, source)
             except (AlreadySupersededError, NotFoundError) as error:

@@ -39,7 +39,9 @@ def reader(embedder) -> EmbeddedReader:
         ("Do you remember my name?", Act.RECALL, [], 0),
     ],
 )
-def test_what_a_message_does(reader: EmbeddedReader, message: str, ask: Act | None, social: list[Act], told: int) -> None:
+def test_what_a_message_does(
+    reader: EmbeddedReader, message: str, ask: Act | None, social: list[Act], told: int
+) -> None:
     reading = reader.read(message)
     assert reading.ask == ask
     assert reading.social == social

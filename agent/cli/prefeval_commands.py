@@ -1,4 +1,4 @@
-"""``rapport eval prefeval --recall``: does each PrefEval question find its own preference among many?"""
+"""``rapport eval prefeval --recall`` (each question finds its own preference) and ``--writes`` (none is lost)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from pathlib import Path
 
 def register(*, evals: argparse._SubParsersAction, **_: argparse._SubParsersAction) -> None:
     prefeval = evals.add_parser("prefeval", help="recall of the right preference on PrefEval questions")
-    prefeval.add_argument(
-        "--recall", action="store_true", required=True, help="score retrieval (the only PrefEval task so far)"
-    )
+    task = prefeval.add_mutually_exclusive_group(required=True)
+    task.add_argument("--recall", action="store_true", help="score retrieval: each question's own preference found")
+    task.add_argument("--writes", action="store_true", help="tell the preferences one by one: how many are lost")
     prefeval.add_argument("--data", type=Path, required=True, help="the prefeval folder (with mcq_options/*.json)")
     prefeval.add_argument("--out", type=Path, required=True, help="output folder (store, metrics, report, plot)")
     prefeval.add_argument(
@@ -22,6 +22,11 @@ def register(*, evals: argparse._SubParsersAction, **_: argparse._SubParsersActi
 
 
 def _eval_prefeval(args: argparse.Namespace) -> int:
+    if args.writes:
+        from evals.prefeval.writes import run as run_writes
+
+        run_writes(data=args.data, out=args.out, per_topic=args.per_topic)
+        return 0
     from evals.prefeval.runner import run
 
     run(data=args.data, out=args.out, modes=args.mode, per_topic=args.per_topic, limit=args.limit)

@@ -25,9 +25,7 @@ def register(*, commands: argparse._SubParsersAction, evals: argparse._SubParser
 def _train_reader(args: argparse.Namespace) -> int:
     from memory.reading import heads, training
 
-    report = training.train(
-        data=args.data or training.REPO_DATA, out=args.out or heads.HEADS_FILE, clinc=args.clinc
-    )
+    report = training.train(data=args.data or training.REPO_DATA, out=args.out or heads.HEADS_FILE, clinc=args.clinc)
     print("| head | examples | held-out families' examples | held-out accuracy |\n|---|---:|---:|---:|")
     for name, row in report.items():
         print(f"| {name} | {row['examples']} | {row['held_out']} | {row['accuracy']:.3f} |")

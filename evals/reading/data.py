@@ -20,17 +20,41 @@ PER_SET = 1500  # sampled rows per set: enough for a tight accuracy, quick on tw
 # Dialogue NLI relations that are one of our slots; the rest (physical_attribute, has_ability, ...) are left out.
 DNLI_SLOTS: dict[str, Slot] = {
     **dict.fromkeys(
-        "like_activity like_food like_general like_animal like_watching favorite_music_artist like_read like_drink "
-        "favorite_color like_color favorite_season favorite_drink favorite_movie favorite_place favorite_show "
-        "favorite_book favorite_animal favorite_hobby favorite_sport".split(),
+        [
+            "like_activity",
+            "like_food",
+            "like_general",
+            "like_animal",
+            "like_watching",
+            "favorite_music_artist",
+            "like_read",
+            "like_drink",
+            "favorite_color",
+            "like_color",
+            "favorite_season",
+            "favorite_drink",
+            "favorite_movie",
+            "favorite_place",
+            "favorite_show",
+            "favorite_book",
+            "favorite_animal",
+            "favorite_hobby",
+            "favorite_sport",
+        ],
         Slot.LIKE,
     ),
-    **dict.fromkeys("dislike dislike_food dislike_activity dislike_sport dislike_animal dislike_color".split(), Slot.DISLIKE),
-    **dict.fromkeys("employed_by_general employed_by_company job_status".split(), Slot.JOB),
-    **dict.fromkeys("live_in_citystatecountry live_in_general".split(), Slot.HOME),
-    **dict.fromkeys("have_chidren have_children have_family have_sibling have_no_children have_no_sibling".split(), Slot.FAMILY),
-    **dict.fromkeys("attend_school school_status has_degree".split(), Slot.EDUCATION),
-    **dict.fromkeys("own have_vehicle".split(), Slot.POSSESSION),
+    **dict.fromkeys(
+        ["dislike", "dislike_food", "dislike_activity", "dislike_sport", "dislike_animal", "dislike_color"],
+        Slot.DISLIKE,
+    ),
+    **dict.fromkeys(["employed_by_general", "employed_by_company", "job_status"], Slot.JOB),
+    **dict.fromkeys(["live_in_citystatecountry", "live_in_general"], Slot.HOME),
+    **dict.fromkeys(
+        ["have_chidren", "have_children", "have_family", "have_sibling", "have_no_children", "have_no_sibling"],
+        Slot.FAMILY,
+    ),
+    **dict.fromkeys(["attend_school", "school_status", "has_degree"], Slot.EDUCATION),
+    **dict.fromkeys(["own", "have_vehicle"], Slot.POSSESSION),
     "have_pet": Slot.PET,
     "marital_status": Slot.PARTNER,
     "diet": Slot.DIET,
@@ -58,12 +82,21 @@ def dnli_slots(nlu: Path) -> list[tuple[str, str]]:
 
 def msc_statements(nlu: Path) -> list[tuple[str, str]]:
     data = json.loads(read_utf8(nlu / "msc_personas_all.json", fix="pass the nlu folder"))
-    texts = sorted({t for split in data.values() for pair in split for said in pair.values() if isinstance(said, list) for t in said})
+    texts = sorted(
+        {
+            t
+            for split in data.values()
+            for pair in split
+            for said in pair.values()
+            if isinstance(said, list)
+            for t in said
+        }
+    )
     return [(text, Act.TELL.value) for text in _sample(texts)]
 
 
 def dailydialog_questions(nlu: Path) -> list[tuple[str, str]]:
-    """Questions (act 2) must not be stored as statements; informs (act 1) must not be read as questions about the user."""
+    """Questions (act 2) must not be stored as statements; informs (act 1) not read as questions about the user."""
     dialogues = read_utf8(nlu / "dailydialog_dialogues.txt", fix="pass the nlu folder").splitlines()
     acts = read_utf8(nlu / "dailydialog_acts.txt", fix="pass the nlu folder").splitlines()
     rows = []
@@ -71,7 +104,9 @@ def dailydialog_questions(nlu: Path) -> list[tuple[str, str]]:
         turns = [t.strip() for t in dialogue.split("__eou__") if t.strip()]
         for turn, act in zip(turns, labels.split(), strict=False):
             if act in ("1", "2"):
-                rows.append((turn.replace(" ,", ",").replace(" .", ".").replace(" ?", "?"), QUESTION if act == "2" else INFORM))
+                rows.append(
+                    (turn.replace(" ,", ",").replace(" .", ".").replace(" ?", "?"), QUESTION if act == "2" else INFORM)
+                )
     return _sample(rows)
 
 

@@ -49,7 +49,8 @@ def run(nlu: Path, prefeval: Path | None, out: Path) -> dict:
     out.mkdir(parents=True, exist_ok=True)
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2), encoding="utf-8")
     table = "| set | n | accuracy | most common confusions |\n|---|---:|---:|---|\n" + "\n".join(
-        f"| {name} | {m['n']} | {m['accuracy']:.3f} | {'; '.join(m['top_confusions'][:3])} |" for name, m in metrics.items()
+        f"| {name} | {m['n']} | {m['accuracy']:.3f} | {'; '.join(m['top_confusions'][:3])} |"
+        for name, m in metrics.items()
     )
     (out / "report.md").write_text(f"# Reader on third-party utterances\n\n{table}\n", encoding="utf-8")
     _plot(metrics, out / "accuracy.png")

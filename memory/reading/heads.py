@@ -68,7 +68,9 @@ def load_heads(path: Path = HEADS_FILE) -> dict[str, Head]:
                 for name in names
             }
     except (OSError, KeyError, ValueError) as error:
-        raise RapportError(f"the reader's heads at {path} could not be read ({error}); run: rapport train reader") from None
+        raise RapportError(
+            f"the reader's heads at {path} could not be read ({error}); run: rapport train reader"
+        ) from None
 
 
 @cache

@@ -81,24 +81,8 @@ class Change(StrEnum):
 SINGLE_VALUED = frozenset({Slot.NAME, Slot.AGE, Slot.HOME, Slot.JOB, Slot.PARTNER})
 """A person has one of these at a time: a new value replaces the old one even when not said to."""
 
-REPLACEABLE_WHEN_SAID = frozenset({Slot.DIET, Slot.BUDGET, Slot.ORIGIN, Slot.EDUCATION, Slot.POSSESSION, Slot.ROUTINE})
-"""One value at a time as a rule, but a new one replaces the old only when the statement says it changed."""
-
 SAFETY = frozenset({Slot.ALLERGY, Slot.HEALTH, Slot.DIET})
 """Never replaced by a statement about another part of life: losing one can hurt the person."""
 
-TASTE = frozenset({Slot.LIKE, Slot.DISLIKE, Slot.DIET})
-"""Slots that can contradict each other: "I love steak" / "I've gone vegetarian" / "can't stand steak now"."""
-
-
-def can_bear_on(old: Slot, new: Slot) -> bool:
-    """Whether a statement filling ``new`` can make one filling ``old`` untrue at all.
-
-    A safety fact is only ever replaced within its own slot; tastes can contradict each other;
-    anything else only within its slot.
-    """
-    if old == new:
-        return True
-    if old in SAFETY:
-        return False
-    return old in TASTE and new in TASTE
+TASTE = frozenset({Slot.LIKE, Slot.DISLIKE})
+"""Many-valued: a new liking or dislike replaces an old one only about the same item, or when it says so."""

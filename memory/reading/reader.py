@@ -25,6 +25,7 @@ from .values import self_name, values
 
 MIN_ACT_CONFIDENCE = 0.4  # below this, a sentence is chat (or told, when telling is a close second)
 MIN_TELL_SECOND = 0.25
+MIN_CHANGE_PROBABILITY = 0.25  # chosen on the team's supersede pairs; 6% of PrefEval's preferences pass it
 MIN_FOCUS_CONFIDENCE = 0.35  # below this a question about the user is about all of it
 EVERYTHING = "everything"  # the focus head's class for "what do you know about me"
 MAX_STATEMENTS = 20  # memory.extraction.MAX_CANDIDATES_PER_TURN: a turn's work is bounded
@@ -99,11 +100,29 @@ class EmbeddedReader:
         vectors = self.embedder.encode(list(texts))
         slots = self.heads["slot"].predict(vectors)
         needs = self.heads["need"].predict(vectors)
-        changes = self.heads["change"].predict(vectors)
+        changes = self.changes(vectors)
         return [
-            Statement(text=text, slot=Slot(slot), need=need == "true", change=Change(change), values=values(text))
-            for text, (slot, _), (need, _), (change, _) in zip(texts, slots, needs, changes, strict=True)
+            Statement(text=text, slot=Slot(slot), need=need == "true", change=change, values=values(text))
+            for text, (slot, _), (need, _), change in zip(texts, slots, needs, changes, strict=True)
         ]
+
+    def changes(self, vectors: np.ndarray) -> list[Change]:
+        """A change is said when the head gives the changes together ``MIN_CHANGE_PROBABILITY``: then the likeliest one.
+
+        Most statements change nothing, so the head's first choice is "none" even for many that do
+        ("I prefer the mountains these days"); their summed probability is the better signal.
+        """
+        head = self.heads["change"]
+        probabilities = head.probabilities(vectors)
+        none = head.classes.index(Change.NONE.value)
+        found = []
+        for row in probabilities:
+            others = row.copy()
+            others[none] = -1.0
+            found.append(
+                Change(head.classes[int(others.argmax())]) if 1 - row[none] >= MIN_CHANGE_PROBABILITY else Change.NONE
+            )
+        return found
 
     @property
     def embedder_dimensions(self) -> int:

@@ -76,7 +76,9 @@ class Example:
 def labelled_sets(data: Path = REPO_DATA, clinc: Path | None = None) -> dict[str, list[Example]]:
     """The examples of each head, read from the labelled files."""
     turns = _rows(data / "turns.jsonl", required=("text", "act", "family"))
-    statements = [row for path in sorted(data.glob("statements*.jsonl")) for row in _rows(path, ("text", "slot", "family"))]
+    statements = [
+        row for path in sorted(data.glob("statements*.jsonl")) for row in _rows(path, ("text", "slot", "family"))
+    ]
     if not turns or not statements:
         raise InvalidInputError("data", f"{data} needs turns.jsonl and statements*.jsonl", "see LABELS.md there")
     sets: dict[str, list[Example]] = {"act": [], "focus": [], "slot": [], "need": [], "change": []}

@@ -9,10 +9,32 @@ from __future__ import annotations
 
 import re
 
-MONTHS = (
-    "january february march april may june july august september october november december "
-    "jan feb mar apr jun jul aug sep sept oct nov dec"
-).split()
+MONTHS = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "sept",
+    "oct",
+    "nov",
+    "dec",
+]
 _NUMBER = re.compile(r"(?<![\w.])[£$€]?\d+(?:[.,:/]\d+)*(?:st|nd|rd|th|k|kg|km|mg|%)?(?![\w])", re.IGNORECASE)
 _MONTH = re.compile(r"\b(" + "|".join(MONTHS) + r")\b", re.IGNORECASE)
 _CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w'’-]*[a-z0-9][\w'’-]*")
@@ -21,8 +43,38 @@ _SELF_NAME = re.compile(
     r"\b(?:my name is|my name's|name's|call me|i am|i'm|im|this is|it's)\s+(?P<name>[A-Za-z][a-z'’-]+)", re.IGNORECASE
 )
 _NOT_A_NAME = frozenset(
-    "a an the so not just very really here back home tired fine good ok okay sorry glad happy new from in at on "
-    "going trying still also currently now".split()
+    [
+        "a",
+        "an",
+        "the",
+        "so",
+        "not",
+        "just",
+        "very",
+        "really",
+        "here",
+        "back",
+        "home",
+        "tired",
+        "fine",
+        "good",
+        "ok",
+        "okay",
+        "sorry",
+        "glad",
+        "happy",
+        "new",
+        "from",
+        "in",
+        "at",
+        "on",
+        "going",
+        "trying",
+        "still",
+        "also",
+        "currently",
+        "now",
+    ]
 )
 
 
