@@ -61,7 +61,17 @@ def test_chat_returns_only_after_the_turn_is_committed(tmp_path: Path, embedder)
         with assistant.writer.paused():  # nothing gets written: what is on disk is the outbox alone
             reply = assistant.chat("alice", "I live in Oslo.")
             assert outbox_rows(data) == [
-                ("turn", "alice", "pending", {"message": "I live in Oslo.", "reply": reply.text, "source": "default:1"})
+                (
+                    "turn",
+                    "alice",
+                    "pending",
+                    {
+                        "message": "I live in Oslo.",
+                        "reply": reply.text,
+                        "source": "default:1",
+                        "told": [{"text": "I live in Oslo.", "kind": "fact"}],  # the turn's Reading: never re-read
+                    },
+                )
             ]
             assert assistant.store.count("alice") == 0
         assistant.flush()
