@@ -281,6 +281,8 @@ class Assistant:
         self.store.close()
         if self.recommender is not None:
             self.recommender.catalog.close()
+        if close_model := getattr(self.model, "close", None):
+            close_model()
         self._claim.release()
 
     def __enter__(self) -> Assistant:

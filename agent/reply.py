@@ -21,8 +21,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import numpy as np
-
 import prompts
 from agent.answering import about_another_thing, answering_memories
 from agent.constraints import (
@@ -43,6 +41,7 @@ from memory.extraction import MAX_STATEMENT_CHARS, Candidate, decide
 from memory.lexicon import PARTNERS, PEOPLE, PETS
 from memory.person import as_clause, as_sentence, cause_of, join_clauses
 from memory.reading import Act, Reading, Slot
+from memory.reading.answers import ANSWERS_PROBABILITY, answer_probabilities
 from memory.reading.reader import EmbeddedReader
 from memory.reading.values import self_name
 from memory.records import MemoryKind, MemoryStatus
@@ -68,7 +67,6 @@ _FREE_TIME_FACT = re.compile(
 RETRY_TEMPERATURE = 0.8
 SUGGESTION_STOPS = ["\n\n", "\nPerson:", "\nRequest:", "\nSuggestion:"]
 MAX_LEAD_FACTS = 2
-FILL_SIMILARITY = 0.15  # a memory filling the asked slot must still be this close to the question (MiniLM cosine)
 MAX_FILLING = 2
 # The parts of life a question about one slot also covers: "my family" takes in a partner.
 _RELATED_SLOTS: dict[Slot, frozenset[Slot]] = {
@@ -217,7 +215,7 @@ class GroundedReplier:
             )
 
     def _recall(self, inputs: ReplyInputs, question: str, focus: Slot | None, personal: Sequence[Memory]) -> str:
-        """The memories that answer: by the question's words, else those that fill the slot it asks about."""
+        """The memories that answer: by the question's words, else those the answers judge picks."""
         if focus is Slot.NAME and (name := self.known_name(personal)):
             return f"You're {name}."
         hits = self.store.search(inputs.user_id, question, k=8, mode="hybrid", kinds=ANSWER_KINDS)
@@ -228,25 +226,20 @@ class GroundedReplier:
             answers = answering_memories(question, memories, vectors[0], vectors[1:])
             if answers:
                 return " ".join(as_sentence(answer.memory.text) for answer in answers)
-            if focus is not None:
-                filling = self._filling(focus, question, memories, vectors[0], vectors[1:])
-                if filling:
-                    return " ".join(as_sentence(m.text) for m in filling)
+            if filling := self._filling(question, memories):
+                return " ".join(as_sentence(m.text) for m in filling)
         return unknown_line(question)
 
-    def _filling(
-        self, focus: Slot, asked: str, memories: Sequence[Memory], question: np.ndarray, vectors: np.ndarray
-    ) -> list[Memory]:
-        """The closest memories that fill the asked slot, when close enough to be about the same thing."""
-        slots = self.reader.classify([m.text for m in memories])
-        scored = [
-            (float(vector @ question), memory)
-            for memory, statement, vector in zip(memories, slots, vectors, strict=True)
-            if statement.slot in related_slots(focus) and not about_another_thing(asked, memory)
+    def _filling(self, question: str, memories: Sequence[Memory]) -> list[Memory]:
+        """The memories the answers judge (``memory.reading.answers``) says answer, when the words found none."""
+        probabilities = answer_probabilities(self.reader, question, [m.text for m in memories])
+        judged = [
+            (probability, memory)
+            for probability, memory in zip(probabilities, memories, strict=True)
+            if probability >= ANSWERS_PROBABILITY and not about_another_thing(question, memory)
         ]
-        scored = [pair for pair in scored if pair[0] >= FILL_SIMILARITY]
-        scored.sort(key=lambda pair: pair[0], reverse=True)
-        return [memory for _, memory in scored[:MAX_FILLING]]
+        judged.sort(key=lambda pair: pair[0], reverse=True)
+        return [memory for _, memory in judged[:MAX_FILLING]]
 
     def _about_me(self, personal: Sequence[Memory], focus: Slot | None) -> str:
         """Everything known, or what fills the part of life asked about."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -74,5 +75,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
+def run() -> None:
+    """The ``rapport`` script: ``main``, then an exit that skips the interpreter's teardown.
+
+    Why: with llama.cpp and torch (the embedder) both loaded, the garbage collector's last pass at
+    interpreter shutdown can crash the process (SIGABRT after a turn that was answered and saved).
+    Every command closes what it opened before ``main`` returns (the assistant's ``close`` flushes
+    the memory writer and the outbox), so nothing is left for that teardown to do.
+    """
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

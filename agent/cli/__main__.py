@@ -1,7 +1,5 @@
 """``python -m agent.cli`` is the same as the ``rapport`` script."""
 
-import sys
+from agent.cli import run
 
-from agent.cli import main
-
-sys.exit(main())
+run()

@@ -9,7 +9,7 @@ from pathlib import Path
 def register(*, commands: argparse._SubParsersAction, evals: argparse._SubParsersAction, **_: object) -> None:
     train = commands.add_parser("train", help="rebuild a learned part from the labelled data in the repo")
     targets = train.add_subparsers(dest="target", required=True, metavar="TARGET")
-    reader = targets.add_parser("reader", help="the reader's heads (act, focus, slot, need, change) over MiniLM")
+    reader = targets.add_parser("reader", help="the reader's heads (act, focus, slot, need, change, answers)")
     reader.add_argument("--data", type=Path, default=None, help="labelled folder (default: evals/data/reading)")
     reader.add_argument("--clinc", type=Path, default=None, help="CLINC150 data_full.json to add its mapped intents")
     reader.add_argument("--out", type=Path, default=None, help="heads file to write (default: the shipped one)")
@@ -28,7 +28,8 @@ def _train_reader(args: argparse.Namespace) -> int:
     report = training.train(data=args.data or training.REPO_DATA, out=args.out or heads.HEADS_FILE, clinc=args.clinc)
     print("| head | examples | held-out families' examples | held-out accuracy |\n|---|---:|---:|---:|")
     for name, row in report.items():
-        print(f"| {name} | {row['examples']} | {row['held_out']} | {row['accuracy']:.3f} |")
+        extra = f" (precision {row['precision']:.3f}, recall {row['recall']:.3f})" if "precision" in row else ""
+        print(f"| {name} | {row['examples']} | {row['held_out']} | {row['accuracy']:.3f}{extra} |")
     print(f"wrote {args.out or heads.HEADS_FILE}")
     return 0
 

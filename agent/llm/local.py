@@ -142,6 +142,13 @@ class LocalModel(LikelihoodScoring, LocalToolCalling, JsonReplies):
             log.info("loaded %s (%s)", resolved.path, "chat template" if self.template else "transcript prompts")
         return self._llama
 
+    def close(self) -> None:
+        """Free the weights and context now: left to the interpreter's shutdown, llama.cpp can crash it."""
+        with self._load_lock:
+            if self._llama is not None:
+                self._llama.close()
+                self._llama = None
+
     def resolve(self) -> ResolvedModel:
         """Which GGUF this model means (name or path), without loading it."""
         if self.resolved is None:

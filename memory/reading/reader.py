@@ -119,9 +119,8 @@ class EmbeddedReader:
         for row in probabilities:
             others = row.copy()
             others[none] = -1.0
-            found.append(
-                Change(head.classes[int(others.argmax())]) if 1 - row[none] >= MIN_CHANGE_PROBABILITY else Change.NONE
-            )
+            said = 1 - row[none] >= MIN_CHANGE_PROBABILITY
+            found.append(Change(head.classes[int(others.argmax())]) if said else Change.NONE)
         return found
 
     @property
