@@ -41,7 +41,7 @@ from memory.extraction import MAX_STATEMENT_CHARS, Candidate, decide
 from memory.lexicon import PARTNERS, PEOPLE, PETS
 from memory.person import as_clause, as_sentence, cause_of, join_clauses
 from memory.reading import Act, Reading, Slot
-from memory.reading.answers import ANSWERS_PROBABILITY, answer_probabilities
+from memory.reading.answers import ANSWERS_PROBABILITY, about_someone_else, answer_probabilities
 from memory.reading.reader import EmbeddedReader
 from memory.reading.values import self_name
 from memory.records import MemoryKind, MemoryStatus
@@ -223,7 +223,11 @@ class GroundedReplier:
         memories = list({m.id: m for m in [*(hit.memory for hit in hits), *recalled]}.values())
         if memories:
             vectors = self.store.embedder.encode([question, *(m.text for m in memories)])
-            answers = answering_memories(question, memories, vectors[0], vectors[1:])
+            answers = [
+                answer
+                for answer in answering_memories(question, memories, vectors[0], vectors[1:])
+                if not about_someone_else(question, answer.memory.text)
+            ]
             if answers:
                 return " ".join(as_sentence(answer.memory.text) for answer in answers)
             if filling := self._filling(question, memories):
@@ -236,7 +240,9 @@ class GroundedReplier:
         judged = [
             (probability, memory)
             for probability, memory in zip(probabilities, memories, strict=True)
-            if probability >= ANSWERS_PROBABILITY and not about_another_thing(question, memory)
+            if probability >= ANSWERS_PROBABILITY
+            and not about_another_thing(question, memory)
+            and not about_someone_else(question, memory.text)
         ]
         judged.sort(key=lambda pair: pair[0], reverse=True)
         return [memory for _, memory in judged[:MAX_FILLING]]

@@ -58,3 +58,12 @@ def test_a_memory_that_shares_no_word_with_the_question_still_answers_it(assista
     assistant.flush()
     reply = assistant.chat("alice", "Which camera did I end up buying?", thread_id="later")
     assert "Fujifilm" in reply.text
+
+
+def test_a_memory_about_someone_else_does_not_answer_a_question_about_the_user(assistant: Assistant) -> None:
+    assistant.chat("alice", "My brother Owen is a plumber, he works crazy hours.", thread_id="setup")
+    assistant.flush()
+    mine = assistant.chat("alice", "What's my job?", thread_id="later")
+    assert "plumber" not in mine.text and "don't know" in mine.text
+    his = assistant.chat("alice", "What does my brother do?", thread_id="later")
+    assert "plumber" in his.text

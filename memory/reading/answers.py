@@ -22,6 +22,7 @@ from memory.lexicon import PARTNERS, PEOPLE
 
 from .labels import Slot
 from .reading import Statement
+from .values import values
 
 if TYPE_CHECKING:
     from .reader import EmbeddedReader
@@ -35,6 +36,26 @@ _OTHERS = frozenset(PEOPLE) | frozenset(PARTNERS)
 def others(text: str) -> frozenset[str]:
     """The other people a text names by their relation ("sister", "boss"), lower case."""
     return frozenset(_WORD.findall(text.lower())) & _OTHERS
+
+
+_NAMES = re.compile(r"\b[A-Z][a-z]+\b")
+_SPEAKER_FIRST = re.compile(r"^\W*(?:i|i'm|im|i've|i'd|we|we're|we've)\b", re.IGNORECASE)
+SUBJECT_WORDS = 5  # a relation named this early is who the statement is about ("My brother Owen's a plumber")
+
+
+def about_someone_else(question: str, memory: str) -> bool:
+    """Whether ``memory`` is about another person than the question asks about.
+
+    "What's my job?" is not answered by "My brother Owen's a plumber", nor "When's my birthday?" by
+    "My husband Luca's birthday is on the 9th of August"; "What's my husband's job?" or "What does
+    Owen do?" may be.
+    """
+    if _SPEAKER_FIRST.match(memory):
+        return False
+    if {v.casefold() for v in values(memory)} & {word.casefold() for word in _NAMES.findall(question)}:
+        return False  # "How old is Arjun?" asks about the son the memory names
+    opening = " ".join(_WORD.findall(memory.lower())[:SUBJECT_WORDS])
+    return bool(others(opening) - others(question))
 
 
 def answer_features(
