@@ -236,12 +236,6 @@ def answering_memories(
     return answers[:2]
 
 
-def about_another_thing(question: str, memory: Memory) -> bool:
-    """Whether ``memory`` is about a different thing of the kind asked ("my cat" for "What's my dog's name?")."""
-    head = _head_stem(question)
-    return head is not None and not _matches(head, _memory_words(memory)) and _contrasts(head, memory.text)
-
-
 def _fills(slots: set[str], text: str) -> bool:
     """Whether ``text`` states the user's own value for one of ``slots`` ("I'm a baker now": occupation)."""
     return any(c.slot in slots and c.subject == SELF and not c.negated for c in claims(text))

@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import prompts
-from agent.answering import about_another_thing, answering_memories
+from agent.answering import answering_memories
 from agent.constraints import (
     banned_words,
     constraints_from,
@@ -41,8 +41,8 @@ from memory.extraction import MAX_STATEMENT_CHARS, Candidate, decide
 from memory.lexicon import PARTNERS, PEOPLE, PETS
 from memory.person import as_clause, as_sentence, cause_of, join_clauses
 from memory.reading import Act, Reading, Slot
-from memory.reading.answers import ANSWERS_PROBABILITY, about_someone_else, answer_probabilities
 from memory.reading.reader import EmbeddedReader
+from memory.reading.subjects import about_someone_else
 from memory.reading.values import self_name
 from memory.records import MemoryKind, MemoryStatus
 from tools.personal_label import answer_line as label_answer
@@ -67,7 +67,6 @@ _FREE_TIME_FACT = re.compile(
 RETRY_TEMPERATURE = 0.8
 SUGGESTION_STOPS = ["\n\n", "\nPerson:", "\nRequest:", "\nSuggestion:"]
 MAX_LEAD_FACTS = 2
-MAX_FILLING = 2
 # The parts of life a question about one slot also covers: "my family" takes in a partner.
 _RELATED_SLOTS: dict[Slot, frozenset[Slot]] = {
     Slot.FAMILY: frozenset({Slot.FAMILY, Slot.PARTNER}),
@@ -215,7 +214,7 @@ class GroundedReplier:
             )
 
     def _recall(self, inputs: ReplyInputs, question: str, focus: Slot | None, personal: Sequence[Memory]) -> str:
-        """The memories that answer: by the question's words, else those the answers judge picks."""
+        """The memories that answer by the question's words, about the user (not someone they told of)."""
         if focus is Slot.NAME and (name := self.known_name(personal)):
             return f"You're {name}."
         hits = self.store.search(inputs.user_id, question, k=8, mode="hybrid", kinds=ANSWER_KINDS)
@@ -230,22 +229,7 @@ class GroundedReplier:
             ]
             if answers:
                 return " ".join(as_sentence(answer.memory.text) for answer in answers)
-            if filling := self._filling(question, memories):
-                return " ".join(as_sentence(m.text) for m in filling)
         return unknown_line(question)
-
-    def _filling(self, question: str, memories: Sequence[Memory]) -> list[Memory]:
-        """The memories the answers judge (``memory.reading.answers``) says answer, when the words found none."""
-        probabilities = answer_probabilities(self.reader, question, [m.text for m in memories])
-        judged = [
-            (probability, memory)
-            for probability, memory in zip(probabilities, memories, strict=True)
-            if probability >= ANSWERS_PROBABILITY
-            and not about_another_thing(question, memory)
-            and not about_someone_else(question, memory.text)
-        ]
-        judged.sort(key=lambda pair: pair[0], reverse=True)
-        return [memory for _, memory in judged[:MAX_FILLING]]
 
     def _about_me(self, personal: Sequence[Memory], focus: Slot | None) -> str:
         """Everything known, or what fills the part of life asked about."""
@@ -481,7 +465,7 @@ def social_line(moves: Sequence[Act], name: str | None, *, more: bool) -> str:
         Act.GREETING: f"Hi{to}!" if more else f"Hi{to}! Good to see you. What can I do for you today?",
         Act.HOW_ARE_YOU: "I'm doing well, thanks for asking!" + ("" if more else " How can I help you today?"),
         Act.THANKS: f"You're welcome{to}!" + ("" if more else " Happy to help."),
-        Act.FAREWELL: f"Bye{to}, take care! I'll be here whenever you need me.",
+        Act.FAREWELL: f"Thanks, you too{to}! Take care, I'll be here whenever you need me.",
         Act.WHO_ARE_YOU: "I'm Rapport, your personal assistant. I remember what you tell me about yourself "
         "and use it to answer your questions and suggest things that fit you.",
         Act.CAPABILITIES: "I remember what you tell me about yourself, answer questions about it, and suggest "

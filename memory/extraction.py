@@ -20,6 +20,7 @@ from pydantic import BaseModel, Field
 
 from prompts import render
 
+from .claims import claims
 from .errors import AlreadySupersededError, NotFoundError, RapportError
 from .reading.labels import SAFETY, SINGLE_VALUED, Change
 from .reading.reader import EmbeddedReader
@@ -35,6 +36,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DUPLICATE_SIMILARITY = 0.93  # MiniLM cosine: "I love hiking" vs "I love hiking!" is .96
+FAVOURITE = "favourite:"  # the rules' slot prefix for "my favourite X": one at a time
+RELATED_SIMILARITY = 0.3  # a said change only retires a memory at least this close (a taste, not a car)
 SAME_ITEM_SIMILARITY = 0.75  # two statements this close are about the same item ("I love coffee" / "I hate coffee")
 MAX_SHOWN = 5  # memories found by slot shown to a capable model beside the closest hits
 MAX_SCANNED = 20_000  # active memories compared by slot; claims are parsed once per text and cached
@@ -145,7 +148,7 @@ def decide(
     if hits and _duplicate(candidate.text, hits[0], identical_only):
         return Outcome(action="ignore", memory=hits[0].memory)
     stale = replaced_by(candidate.text, _closest_first(store, user_id, hits), similar=_value_similarity(store))
-    stale = bearing(store, candidate.text, stale)
+    stale = retired(store, candidate.text, stale)
     shown = list({m.id: m for m in [*(h.memory for h in hits), *stale[:MAX_SHOWN]]}.values())
     decision = _decide_by_model(model, candidate, shown) if shown else None
     if decision is not None:
@@ -169,25 +172,30 @@ def _plain(text: str) -> str:
     return " ".join(text.casefold().split()).rstrip(".!")
 
 
-def bearing(store: MemoryStore, text: str, stale: list[Memory]) -> list[Memory]:
+def retired(store: MemoryStore, text: str, stale: list[Memory]) -> list[Memory]:
     """The memories the slot rules found stale, less those the learned slots say the statement cannot retire.
 
     A safety fact (allergy, health, diet) only falls to a statement of its own slot. Otherwise a
-    memory falls when one of the two fills a single-valued slot (home, job, partner...), when the
-    statement says something changed, or when both are about the same item (close in meaning):
-    "I dislike OLED screens" stays beside "I prefer physical keyboards".
+    memory falls when one of the two fills a single-valued slot (home, job, partner, a favourite),
+    when the statement says something changed (the change head, or the rules' "now", "these days"),
+    or when both are about the same item (close in meaning): "I dislike OLED screens"
+    stays beside "I prefer physical keyboards".
     """
     if not stale:
         return []
     new, *olds = EmbeddedReader(store.embedder).classify([text, *(m.text for m in stale)])
+    said = claims(text)  # the rules' own reading: "now", "these days", "my favourite ..."
+    said_to_change = new.change is not Change.NONE or any(c.changed for c in said)  # "not" alone changes nothing
+    favourite = any(c.slot.startswith(FAVOURITE) for c in said)
     similarity = _similarities(store, text, stale)
     kept = []
     for memory, old, close in zip(stale, olds, similarity, strict=True):
         if old.slot in SAFETY and new.slot != old.slot:
             continue
-        one_at_a_time = new.slot in SINGLE_VALUED or old.slot in SINGLE_VALUED
-        if one_at_a_time or new.change is not Change.NONE or close >= SAME_ITEM_SIMILARITY:
+        if new.slot in SINGLE_VALUED or old.slot in SINGLE_VALUED or close >= SAME_ITEM_SIMILARITY:
             kept.append(memory)
+        elif (favourite or said_to_change) and close >= RELATED_SIMILARITY:
+            kept.append(memory)  # "these days my favourite food is tacos" / "my favourite food is sushi": .58
     return kept
 
 

@@ -1,4 +1,4 @@
-"""Every fact a person gave is kept: the write side by learned slots, the read side by the answers judge."""
+"""Every fact a person gave is kept (the write side, held to learned slots) and stays theirs (the read side)."""
 
 from __future__ import annotations
 
@@ -52,14 +52,6 @@ def test_remember_returns_the_record_of_its_own_text(assistant: Assistant) -> No
     assert again.id == records[1].id  # the same text (case and a final stop aside) is the same record
 
 
-def test_a_memory_that_shares_no_word_with_the_question_still_answers_it(assistant: Assistant) -> None:
-    assistant.chat("alice", "Finally treated myself to a Fujifilm X-T5 for the trip!", thread_id="setup")
-    assistant.chat("alice", "My sister Ana lives in Porto.", thread_id="setup")
-    assistant.flush()
-    reply = assistant.chat("alice", "Which camera did I end up buying?", thread_id="later")
-    assert "Fujifilm" in reply.text
-
-
 def test_a_memory_about_someone_else_does_not_answer_a_question_about_the_user(assistant: Assistant) -> None:
     assistant.chat("alice", "My brother Owen is a plumber, he works crazy hours.", thread_id="setup")
     assistant.flush()
@@ -67,3 +59,7 @@ def test_a_memory_about_someone_else_does_not_answer_a_question_about_the_user(a
     assert "plumber" not in mine.text and "don't know" in mine.text
     his = assistant.chat("alice", "What does my brother do?", thread_id="later")
     assert "plumber" in his.text
+    assistant.chat("alice", "My wife and I got married in 2019.", thread_id="setup")
+    assistant.flush()
+    ours = assistant.chat("alice", "When did I get married?", thread_id="later")
+    assert "2019" in ours.text  # the speaker is in it

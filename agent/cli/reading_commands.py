@@ -9,7 +9,7 @@ from pathlib import Path
 def register(*, commands: argparse._SubParsersAction, evals: argparse._SubParsersAction, **_: object) -> None:
     train = commands.add_parser("train", help="rebuild a learned part from the labelled data in the repo")
     targets = train.add_subparsers(dest="target", required=True, metavar="TARGET")
-    reader = targets.add_parser("reader", help="the reader's heads (act, focus, slot, need, change, answers)")
+    reader = targets.add_parser("reader", help="the reader's heads (act, focus, slot, need, change) over MiniLM")
     reader.add_argument("--data", type=Path, default=None, help="labelled folder (default: evals/data/reading)")
     reader.add_argument("--clinc", type=Path, default=None, help="CLINC150 data_full.json to add its mapped intents")
     reader.add_argument("--out", type=Path, default=None, help="heads file to write (default: the shipped one)")

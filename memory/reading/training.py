@@ -6,7 +6,8 @@ and ``../shared/data/nlu/README.md``):
   (a slot, or ``everything``);
 - ``statements*.jsonl``: statements with their ``slot``, ``need`` and ``change`` (each is also a ``tell``);
 - CLINC150 (CC BY 3.0), when its file is given: the intents that map onto an act;
-- ``answers.jsonl``: question–memory pairs, whether the memory answers, for the ``answers`` judge.
+- (``answers.jsonl`` holds question–memory pairs for a judge of which memory answers; the first one,
+  a linear head, was not precise enough to ship: see README.md.)
 Every head is a multinomial logistic regression on MiniLM vectors. Validation holds out whole
 template families (``family``), never random rows, so a score says how a new phrasing fares.
 """
@@ -36,7 +37,6 @@ REPO_DATA = Path(__file__).resolve().parents[2] / "evals" / "data" / "reading"
 VALIDATION_SHARE = 0.2
 REGULARIZATION = 4.0  # sklearn's C; chosen on the family split (1, 4 and 16 tried)
 SEED = 13
-JUDGE_REGULARIZATION = 0.2  # the answers judge has 400 weights on 1,325 pairs (0.05, 0.2 and 1 tried)
 SENTENCE_ACT_HEADS = frozenset({"act"})  # the head that sees how a sentence opens (``features``)
 
 # CLINC150 intents that are one of our acts; the rest are commands to other products and left out.
@@ -133,47 +133,8 @@ def train(
         model.fit(x, y)
         heads.append(_head(name, model))
         log.info("head %s: %d examples, held-out accuracy %.3f", name, len(examples), accuracy)
-    answers, report["answers"] = _train_answers(embedder, heads, data, LogisticRegression)
-    save_heads([*heads, answers], out)
+    save_heads(heads, out)
     return report
-
-
-def _train_answers(embedder, heads: list[Head], data: Path, model_class) -> tuple[Head, dict]:
-    """The judge of "does this memory answer this question", on labelled question–memory pairs."""
-    from .answers import answer_features
-    from .reader import EmbeddedReader
-
-    reader = EmbeddedReader(embedder, {head.name: head for head in heads})
-    rows = _rows(data / "answers.jsonl", ("question", "memory", "family"))
-    questions = embedder.encode([row["question"] for row in rows])
-    memories = embedder.encode([row["memory"] for row in rows])
-    statements = reader.classify([row["memory"] for row in rows])
-    x = np.stack(
-        [
-            answer_features(row["question"], reader.focus(q), statement, q, m)
-            for row, q, m, statement in zip(rows, questions, memories, statements, strict=True)
-        ]
-    )
-    y = np.array(["true" if row["answers"] else "false" for row in rows])
-    return _fit_judge("answers", x, y, [row["family"] for row in rows], model_class)
-
-
-def _fit_judge(name: str, x: np.ndarray, y: np.ndarray, groups: Sequence[str], model_class) -> tuple[Head, dict]:
-    """A two-class judge: held-out accuracy, precision and recall of "true" on whole families, then the fit on all."""
-    held_out = _held_out_families([Example("", label, group) for label, group in zip(y, groups, strict=True)])
-    model = model_class(C=JUDGE_REGULARIZATION, max_iter=5000, class_weight="balanced")
-    model.fit(x[~held_out], y[~held_out])
-    predicted, truth = model.predict(x[held_out]), y[held_out]
-    hits = ((predicted == "true") & (truth == "true")).sum()
-    report = {
-        "examples": len(y),
-        "held_out": int(held_out.sum()),
-        "accuracy": round(float((predicted == truth).mean()), 4),
-        "precision": round(float(hits / max(1, (predicted == "true").sum())), 4),
-        "recall": round(float(hits / max(1, (truth == "true").sum())), 4),
-    }
-    model.fit(x, y)
-    return _head(name, model), report
 
 
 def _head(name: str, model) -> Head:
