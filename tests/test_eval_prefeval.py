@@ -70,3 +70,19 @@ def test_cli_runs_with_a_limit_and_names_a_missing_folder(tmp_path, capsys, embe
     assert json.loads((tmp_path / "o" / "metrics.json").read_text())["n_questions"] == 2
     assert main(["eval", "prefeval", "--recall", "--data", str(tmp_path / "none"), "--out", str(tmp_path / "o")]) == 2
     assert "is not a folder" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_eval_prefeval_replies_on_the_embedded_model_counts_every_user_and_writes_a_report(tmp_path, capsys) -> None:
+    write_topics(tmp_path / "prefeval")
+    out = tmp_path / "out"
+    assert (
+        main(["eval", "prefeval", "--replies", "--data", str(tmp_path / "prefeval"), "--out", str(out), "--limit", "1"])
+        == 0
+    )
+    rows = [json.loads(line) for line in (out / "replies.jsonl").read_text().splitlines()]
+    assert sorted(row["user"] for row in rows) == ["cold", "cold", "told", "told"]  # one item per topic, two users
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert set(metrics["told"]) == {"non_answer", "restates", "follows"} and metrics["chance"] == 0.25
+    assert all(row["reply"].strip() for row in rows)
+    assert "closest to the option that follows it" in capsys.readouterr().out

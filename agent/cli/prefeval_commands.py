@@ -11,6 +11,7 @@ def register(*, evals: argparse._SubParsersAction, **_: argparse._SubParsersActi
     task = prefeval.add_mutually_exclusive_group(required=True)
     task.add_argument("--recall", action="store_true", help="score retrieval: each question's own preference found")
     task.add_argument("--writes", action="store_true", help="tell the preferences one by one: how many are lost")
+    task.add_argument("--replies", action="store_true", help="answers to each question after its preference, and cold")
     prefeval.add_argument("--data", type=Path, required=True, help="the prefeval folder (with mcq_options/*.json)")
     prefeval.add_argument("--out", type=Path, required=True, help="output folder (store, metrics, report, plot)")
     prefeval.add_argument(
@@ -22,6 +23,11 @@ def register(*, evals: argparse._SubParsersAction, **_: argparse._SubParsersActi
 
 
 def _eval_prefeval(args: argparse.Namespace) -> int:
+    if args.replies:
+        from evals.prefeval.replies import run as run_replies
+
+        run_replies(data=args.data, out=args.out, per_topic=args.limit or 3)
+        return 0
     if args.writes:
         from evals.prefeval.writes import run as run_writes
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from memory.errors import InvalidInputError
 
@@ -16,6 +16,8 @@ class Item(BaseModel):
     topic: str
     preference: str
     question: str
+    options: list[str] = Field(default_factory=list, validation_alias="classification_task_options")
+    """Answers to the question; the first follows the preference, the others break or ignore it."""
 
 
 def load_topics(data: Path, per_topic: int | None = None) -> dict[str, list[Item]]:
