@@ -17,6 +17,7 @@ from agent.graph import AgentDeps, build_graph, turn_input
 from agent.imports import import_records, replay_imports
 from agent.llm import get_chat_model
 from agent.llm.base import ChatModel
+from agent.model_reader import ModelReader
 from agent.outbox import OUTBOX_FILE, Outbox
 from agent.settings import Settings
 from agent.threads import DEFAULT_THREAD, delete_threads, open_checkpointer, thread_key
@@ -56,7 +57,7 @@ class Assistant:
             model=model,
             profiles=self.profiles,
             writer=self.writer,
-            reader=EmbeddedReader(store.embedder),
+            reader=ModelReader(model, EmbeddedReader(store.embedder)),
             recommender=recommender,
         )
         self.checkpointer = open_checkpointer(settings.data_dir.expanduser() / "threads.sqlite")

@@ -31,6 +31,7 @@ from langgraph.graph import END, START, StateGraph
 
 from agent import planner
 from agent.llm.base import ChatModel, Message, ToolCall
+from agent.model_reader import ModelReader
 from agent.prompting import respond_messages
 from agent.reply import GroundedReplier, ReplyInputs
 from agent.writer import MemoryWriter
@@ -39,7 +40,6 @@ from memory.errors import RapportError
 from memory.extraction import MAX_STATEMENT_CHARS, Candidate
 from memory.profile import ProfileBuilder
 from memory.reading import Reading
-from memory.reading.reader import EmbeddedReader
 from tools.context import ToolContext
 from tools.registry import TOOLS
 
@@ -67,7 +67,7 @@ class AgentDeps:
     model: ChatModel
     profiles: ProfileBuilder
     writer: MemoryWriter
-    reader: EmbeddedReader
+    reader: ModelReader  # the capable model's own reading, or the embedded reader's
     recommender: Any | None = None
     recall_k: int = 6
     max_steps: int = 4

@@ -33,6 +33,7 @@ from agent.constraints import (
     violations,
 )
 from agent.llm.base import ChatModel, Message
+from agent.model_reader import ModelReader
 from agent.prompting import picks_text
 from agent.suggestions import NOTHING_KNOWN, SuggestionLibrary
 from memory import Memory, MemoryStore
@@ -132,7 +133,7 @@ class GroundedReplier:
         self,
         store: MemoryStore,
         model: ChatModel,
-        reader: EmbeddedReader,
+        reader: ModelReader | EmbeddedReader,
         *,
         max_draft_tokens: int = 60,
         draft_tries: int = 3,

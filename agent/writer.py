@@ -55,8 +55,8 @@ class MemoryWriter:
     ) -> Future:
         """Commit the turn to the outbox (durable when this returns), then write it in the background.
 
-        ``told`` is what the turn's Reading found the user said; a model that extracts memories
-        itself (a capable one) still reads the turn its own way.
+        ``told`` is what the turn's Reading found the user said (read by the capable model itself, or
+        by the embedded reader): the writer does not read the message again.
         """
         payload = {"message": message, "reply": reply, "source": source}
         if told is not None:
@@ -90,11 +90,8 @@ class MemoryWriter:
         job = job or Job(id="direct", kind="turn", user_id=user_id, payload={}, created_at=0.0)
         resumed = "candidates" in job.progress
         if not resumed:
-            told = job.payload.get("told")
-            if told is not None and not getattr(self.model, "supports_tools", False):
-                found = told
-            else:
-                found = [candidate.model_dump() for candidate in extract(self.model, message, reply)]
+            told = job.payload.get("told")  # the turn's Reading; a turn queued before readings is extracted
+            found = told if told is not None else [c.model_dump() for c in extract(self.model, message, reply)]
             self._save(job, candidates=found, applied=0, changed=False)
         saved = job.progress["candidates"][:MAX_CANDIDATES_PER_TURN]  # a job saved before the cap is bounded too
         candidates = [Candidate.model_validate(item) for item in saved]

@@ -15,13 +15,13 @@ from memory.lexicon import PARTNERS, PEOPLE
 from .values import values
 
 _WORD = re.compile(r"[a-z]+")
-_OTHERS = frozenset(PEOPLE) | frozenset(PARTNERS)
+_OTHERS: dict[str, str] = {**PEOPLE, **{word: "partner" for word in PARTNERS}}  # word -> one name per relation
 _SPEAKER = re.compile(r"\b(?:i|i'm|im|i've|i'd|we|we're|we've|me|us)\b", re.IGNORECASE)
 
 
 def others(text: str) -> frozenset[str]:
-    """The other people a text names by their relation ("sister", "boss"), lower case."""
-    return frozenset(_WORD.findall(text.lower())) & _OTHERS
+    """The other people a text names by their relation, one name each ("children" and "kids" are "kids")."""
+    return frozenset(_OTHERS[word] for word in _WORD.findall(text.lower()) if word in _OTHERS)
 
 
 _NAMES = re.compile(r"\b[A-Z][a-z]+\b")
