@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 import prompts
 from agent.llm.base import ChatModel, Message
@@ -31,7 +31,12 @@ class StatementDraft(BaseModel):
 
 
 class ReadingDraft(BaseModel):
-    """What the model returns; turned into a ``Reading`` (values are read by rule, as for the embedded reader)."""
+    """What the model returns; turned into a ``Reading`` (values are read by rule, as for the embedded reader).
+
+    Unknown keys are refused: an object of another shape ({"action": "add"}) is not an empty reading.
+    """
+
+    model_config = ConfigDict(extra="forbid")
 
     social: list[Act] = Field(default_factory=list)
     statements: list[StatementDraft] = Field(default_factory=list, max_length=MAX_STATEMENTS)

@@ -39,7 +39,12 @@ def test_a_capable_model_fills_the_reading_and_values_are_read_by_rule(embedded:
 
 @pytest.mark.parametrize(
     "reply",
-    ["not json at all", json.dumps({**DRAFT, "ask": "greeting"}), json.dumps({**DRAFT, "statements": [{"text": "x"}]})],
+    [
+        "not json at all",
+        json.dumps({**DRAFT, "ask": "greeting"}),
+        json.dumps({**DRAFT, "statements": [{"text": "x"}]}),
+        json.dumps({"action": "add"}),  # another schema's answer is not an empty reading
+    ],
 )
 def test_an_unusable_reading_falls_back_to_the_embedded_reader(embedded: EmbeddedReader, reply: str) -> None:
     model = ScriptedModel(supports_tools=True, json_replies=[reply])

@@ -300,7 +300,7 @@ def test_serve_names_a_port_in_use(monkeypatch: pytest.MonkeyPatch, capsys) -> N
 
 
 def scripted_llm(body: dict[str, Any]) -> Any:
-    """An OpenAI-compatible "LLM" for the end-to-end test: no tools, fixed extraction, replies by question."""
+    """An OpenAI-compatible "LLM" for the end-to-end test: no tools, fixed readings, replies by question."""
     from tests.test_openai_provider import chat_json, chat_stream
 
     messages = body["messages"]
@@ -308,6 +308,10 @@ def scripted_llm(body: dict[str, Any]) -> Any:
     if body.get("stream"):
         return chat_stream(["You live", " in Berlin."] if "Where" in last_user else ["Nice", " to meet you!"])
     if "response_format" in body or "JSON schema" in str(messages[0].get("content")):
+        if any("Read one message a user sent" in str(m["content"]) for m in messages):  # the turn's Reading
+            if "Where" in last_user:
+                return chat_json('{"ask": "recall", "question": "Where do I live?", "focus": "home"}')
+            return chat_json('{"social": ["greeting"], "statements": [{"text": "I live in Berlin", "slot": "home"}]}')
         if '"memories"' in str(messages[0]["content"]):
             return chat_json('{"memories": [{"text": "I live in Berlin", "kind": "fact"}]}')
         return chat_json('{"action": "add"}')
