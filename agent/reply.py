@@ -76,7 +76,6 @@ _RELATED_SLOTS: dict[Slot, frozenset[Slot]] = {
     Slot.DIET: frozenset({Slot.DIET, Slot.ALLERGY, Slot.DISLIKE}),
     Slot.ALLERGY: frozenset({Slot.ALLERGY, Slot.DIET}),
     Slot.HEALTH: frozenset({Slot.HEALTH, Slot.ALLERGY}),
-    Slot.LIKE: frozenset({Slot.LIKE}),
     Slot.HOME: frozenset({Slot.HOME, Slot.ORIGIN}),
 }
 

@@ -83,6 +83,3 @@ SINGLE_VALUED = frozenset({Slot.NAME, Slot.AGE, Slot.HOME, Slot.JOB, Slot.PARTNE
 
 SAFETY = frozenset({Slot.ALLERGY, Slot.HEALTH, Slot.DIET})
 """Never replaced by a statement about another part of life: losing one can hurt the person."""
-
-TASTE = frozenset({Slot.LIKE, Slot.DISLIKE})
-"""Many-valued: a new liking or dislike replaces an old one only about the same item, or when it says so."""

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import logging
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -172,6 +171,3 @@ def _rows(path: Path, required: Iterable[str]) -> list[dict]:
         rows.append(row)
     return rows
 
-
-def label_counts(data: Path = REPO_DATA) -> dict[str, Counter]:
-    return {name: Counter(e.label for e in examples) for name, examples in labelled_sets(data).items()}
