@@ -172,7 +172,7 @@ class GroundedReplier:
         outcomes = _tool_outcomes(inputs.tool_log)
         if not outcomes:
             for statement in turn.statements:
-                if turn.name and statement.slot is Slot.NAME and _is_introduction(statement.text):
+                if turn.name and statement.slot is Slot.NAME and _is_introduction(statement.text, turn.name):
                     continue  # "I'm Alice" is greeted, not listed
                 candidate = Candidate(text=statement.text[:MAX_STATEMENT_CHARS], kind=statement.kind)
                 outcome = decide(self.store, inputs.user_id, candidate, model=self.model)
@@ -485,7 +485,7 @@ def about_me(personal: Sequence[Memory], name: str | None) -> str:
     current = [m for m in personal if m.status is MemoryStatus.ACTIVE][:8]
     if not current:
         return "I don't know anything about you yet. Tell me a little about yourself and I'll remember it."
-    clauses = [as_clause(m.text) for m in current if not (name and _is_introduction(m.text))]
+    clauses = [as_clause(m.text) for m in current if not (name and _is_introduction(m.text, name))]
     lead = f"You're {name}. " if name else ""
     return f"{lead}Here's what I know about you: " + "; ".join(clauses) + "."
 
@@ -499,9 +499,12 @@ def unknown_line(question: str) -> str:
     return f"I don't know {thing} yet: you haven't told me. Tell me and I'll remember it."
 
 
-def _is_introduction(text: str) -> bool:
-    """ "I'm Alice.", "My name is Samir": a short statement that (nearly) only gives a name."""
-    return len(text.split()) <= 6 and self_name(text) is not None
+def _is_introduction(text: str, name: str) -> bool:
+    """ "I'm Alice.", "My name is Samir": a short statement that (nearly) only gives this name.
+
+    The name must be the one given: "I'm vegetarian" has the shape of an introduction too.
+    """
+    return len(text.split()) <= 6 and self_name(text) == name
 
 
 def echoes(sentence: str, user_texts: Sequence[str]) -> bool:

@@ -63,3 +63,10 @@ def test_a_memory_about_someone_else_does_not_answer_a_question_about_the_user(a
     assistant.flush()
     ours = assistant.chat("alice", "When did I get married?", thread_id="later")
     assert "2019" in ours.text  # the speaker is in it
+
+
+def test_what_it_knows_keeps_short_facts_that_look_like_introductions(assistant: Assistant) -> None:
+    assistant.chat("alice", "Hi, I'm Marta. I'm vegetarian and I'm allergic to peanuts.", thread_id="setup")
+    assistant.flush()
+    reply = assistant.chat("alice", "What do you know about me?", thread_id="later").text
+    assert reply.startswith("You're Marta.") and "vegetarian" in reply and "peanuts" in reply
