@@ -26,7 +26,7 @@ from agent.types import Reply, StreamEvent
 from agent.writer import MemoryWriter
 from memory import Memory, MemoryStore
 from memory.errors import InvalidInputError, RapportError
-from memory.extraction import MIN_MEMORY_CHARS, Candidate, guess_kind, reconcile
+from memory.extraction import MIN_MEMORY_CHARS, Candidate, kind_of, reconcile
 from memory.lineage import lineage
 from memory.ownership import claim
 from memory.profile import Profile, ProfileBuilder
@@ -155,7 +155,7 @@ class Assistant:
         text = check_text(text).strip()
         if len(text) < MIN_MEMORY_CHARS:
             raise InvalidInputError("text", f"is shorter than {MIN_MEMORY_CHARS} characters", "say a little more")
-        candidate = Candidate(text=text, kind=guess_kind(text))
+        candidate = Candidate(text=text, kind=kind_of(self.store.embedder, text))
         outcome = reconcile(self.store, user_id, candidate, model=self.model, source="api", identical_only=True)
         assert outcome.memory is not None
         return outcome.memory

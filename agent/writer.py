@@ -91,7 +91,11 @@ class MemoryWriter:
         resumed = "candidates" in job.progress
         if not resumed:
             told = job.payload.get("told")  # the turn's Reading; a turn queued before readings is extracted
-            found = told if told is not None else [c.model_dump() for c in extract(self.model, message, reply)]
+            found = (
+                told
+                if told is not None
+                else [c.model_dump() for c in extract(self.model, self.store.embedder, message, reply)]
+            )
             self._save(job, candidates=found, applied=0, changed=False)
         saved = job.progress["candidates"][:MAX_CANDIDATES_PER_TURN]  # a job saved before the cap is bounded too
         candidates = [Candidate.model_validate(item) for item in saved]

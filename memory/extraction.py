@@ -2,18 +2,19 @@
 
 Extraction: a tool-capable chat model returns JSON (validated; one retry inside ``complete_json``).
 The small local base model cannot extract reliably (it invents facts), so for it, and as the
-documented fallback when a model's JSON is unusable, the user's own first-person statements are
-taken verbatim (``memory.statements``). Reconciliation decides add / update / supersede / ignore: a
-near-duplicate is ignored; the memories the statement makes untrue are found by subject, slot and
-value (``memory.supersede``); a capable model sees those and the closest memories and decides with
-short indices that are mapped back and checked, otherwise the slot rules decide.
+documented fallback when a model's JSON is unusable, the statements the embedded reader finds are
+taken verbatim (``memory.reading``: the sentences its act head reads as telling, cut into clauses).
+
+Reconciliation decides add / update / supersede / ignore: a near-duplicate is ignored; the memories
+the statement makes untrue are found by the learned judge of replacement and by subject, slot and
+value (``memory.supersede``), then gated by the learned slots (``retired``); a capable model sees
+those and the closest memories and decides with short indices that are mapped back and checked.
 """
 
 from __future__ import annotations
 
 import logging
-import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, Field
@@ -21,12 +22,13 @@ from pydantic import BaseModel, Field
 from prompts import render
 
 from .claims import claims
+from .embedder import Embedder
 from .errors import AlreadySupersededError, NotFoundError, RapportError
-from .reading.labels import SAFETY, SINGLE_VALUED, Change
+from .reading.labels import MANY_VALUED, SAFETY, SINGLE_VALUED, Change, Slot
 from .reading.reader import EmbeddedReader
+from .reading.replacement import MIN_REPLACE_PROBABILITY, ReplaceJudge
 from .reading.values import distinct_values
 from .records import MAX_TEXT_BYTES, Hit, Memory, MemoryKind
-from .statements import first_person_statements
 from .store import MemoryStore
 from .supersede import replaced_by
 
@@ -39,14 +41,10 @@ DUPLICATE_SIMILARITY = 0.93  # MiniLM cosine: "I love hiking" vs "I love hiking!
 FAVOURITE = "favourite:"  # the rules' slot prefix for "my favourite X": one at a time
 RELATED_SIMILARITY = 0.3  # a said change only retires a memory at least this close (a taste, not a car)
 SAME_ITEM_SIMILARITY = 0.75  # two statements this close are about the same item ("I love coffee" / "I hate coffee")
+JUDGED_HITS = 3  # the closest memories the learned judge of replacement looks at, beside the rules' finds
+TASTES = {Slot.LIKE, Slot.DISLIKE}  # a liking and a dislike of the same item cannot both hold
 MAX_SHOWN = 5  # memories found by slot shown to a capable model beside the closest hits
 MAX_SCANNED = 20_000  # active memories compared by slot; claims are parsed once per text and cached
-PREFERENCE_WORDS = re.compile(
-    r"\b(like[sd]?|love[sd]?|enjoy(s|ed)?|prefer(s|red)?|favou?rite|hate[sd]?|dislike[sd]?|can't stand|cannot stand|"
-    r"fan of|into|allergic|avoid(s|ed)?|vegetarian|vegan)\b",
-    re.IGNORECASE,
-)
-EVENT_WORDS = re.compile(r"\b(yesterday|today|tomorrow|last|next|ago|went|visited|started|finished|bought|met)\b", re.I)
 
 MIN_MEMORY_CHARS = 3
 MAX_STATEMENT_CHARS = 500  # a statement stored from a message; longer ones are cut
@@ -87,10 +85,11 @@ class Outcome(BaseModel):
     also: list[Memory] = Field(default_factory=list, description="further memories a supersede retired")
 
 
-def statements(message: str) -> list[Candidate]:
-    """First-person statements of a message, verbatim: what the user said about themselves (``distinct``)."""
+def statements(embedder: Embedder, message: str) -> list[Candidate]:
+    """What the user told in a message, verbatim, as the embedded reader reads it (``distinct``)."""
     return distinct(
-        Candidate(text=text[:MAX_STATEMENT_CHARS], kind=guess_kind(text)) for text in first_person_statements(message)
+        Candidate(text=s.text[:MAX_STATEMENT_CHARS], kind=s.kind)
+        for s in EmbeddedReader(embedder).read(message).statements
     )
 
 
@@ -104,18 +103,15 @@ def distinct(candidates: Iterable[Candidate]) -> list[Candidate]:
     return list(kept.values())
 
 
-def guess_kind(text: str) -> Literal["fact", "preference", "event"]:
-    if PREFERENCE_WORDS.search(text):
-        return "preference"
-    if EVENT_WORDS.search(text):
-        return "event"
-    return "fact"
+def kind_of(embedder: Embedder, text: str) -> Literal["fact", "preference", "event"]:
+    """A statement's kind from its learned slot and need (``Statement.kind``)."""
+    return EmbeddedReader(embedder).classify([text])[0].kind
 
 
-def extract(model: ChatModel | None, user_message: str, reply: str = "") -> list[Candidate]:
+def extract(model: ChatModel | None, embedder: Embedder, user_message: str, reply: str = "") -> list[Candidate]:
     """Candidates from one turn; see the module docstring for which path runs when."""
     if model is None or not getattr(model, "supports_tools", False):
-        return statements(user_message)
+        return statements(embedder, user_message)
     from agent.llm.base import Message
 
     prompt = render("extract_memories", message=user_message, reply=reply)
@@ -123,7 +119,7 @@ def extract(model: ChatModel | None, user_message: str, reply: str = "") -> list
         return distinct(model.complete_json([Message(role="user", content=prompt)], Extraction).memories)
     except RapportError as error:
         log.warning("memory extraction fell back to verbatim statements: %s", error)
-        return statements(user_message)
+        return statements(embedder, user_message)
 
 
 def decide(
@@ -148,7 +144,7 @@ def decide(
     if hits and _duplicate(candidate.text, hits[0], identical_only):
         return Outcome(action="ignore", memory=hits[0].memory)
     stale = replaced_by(candidate.text, _closest_first(store, user_id, hits), similar=_value_similarity(store))
-    stale = retired(store, candidate.text, stale)
+    stale = retired(store, candidate.text, stale, closest=[h.memory for h in hits[:JUDGED_HITS]])
     shown = list({m.id: m for m in [*(h.memory for h in hits), *stale[:MAX_SHOWN]]}.values())
     decision = _decide_by_model(model, candidate, shown) if shown else None
     if decision is not None:
@@ -172,29 +168,42 @@ def _plain(text: str) -> str:
     return " ".join(text.casefold().split()).rstrip(".!")
 
 
-def retired(store: MemoryStore, text: str, stale: list[Memory]) -> list[Memory]:
-    """The memories the slot rules found stale, less those the learned slots say the statement cannot retire.
+def retired(store: MemoryStore, text: str, stale: list[Memory], closest: Sequence[Memory] = ()) -> list[Memory]:
+    """The memories ``text`` makes untrue: those the learned judge says it replaces, and those the slot rules found.
 
-    A safety fact (allergy, health, diet) only falls to a statement of its own slot. Otherwise a
-    memory falls when one of the two fills a single-valued slot (home, job, partner, a favourite),
+    The judge (``memory.reading.replacement``) looks at the closest memories and at the rules' finds;
+    it reads updates no rule lists ("left Brightwave, I'm at Tandem Labs now"). A rule's find stands
+    without it only when one of the two fills a single-valued slot (home, job, partner, a favourite),
     when the statement says something changed (the change head, or the rules' "now", "these days"),
-    or when both are about the same item (close in meaning): "I dislike OLED screens"
-    stays beside "I prefer physical keyboards".
+    or when both are about the same item (close in meaning): "I dislike OLED screens" stays beside
+    "I prefer physical keyboards". Whoever finds it, a safety fact (allergy, health, diet) only falls
+    to a statement of its own slot.
     """
-    if not stale:
+    found = {m.id for m in stale}
+    candidates = list({m.id: m for m in [*stale, *closest]}.values())
+    if not candidates:
         return []
-    new, *olds = EmbeddedReader(store.embedder).classify([text, *(m.text for m in stale)])
+    new, *olds = EmbeddedReader(store.embedder).classify([text, *(m.text for m in candidates)])
+    judged = ReplaceJudge(store.embedder).probabilities(text, [m.text for m in candidates])
     said = claims(text)  # the rules' own reading: "now", "these days", "my favourite ..."
     said_to_change = new.change is not Change.NONE or any(c.changed for c in said)  # "not" alone changes nothing
     favourite = any(c.slot.startswith(FAVOURITE) for c in said)
-    similarity = _similarities(store, text, stale)
+    ends = new.change in {Change.ENDS, Change.CORRECTION}  # "Milo died", "sorry, she's 8"
+    similarity = _similarities(store, text, candidates)
     kept = []
-    for memory, old, close in zip(stale, olds, similarity, strict=True):
+    for memory, old, close, replaced in zip(candidates, olds, similarity, judged, strict=True):
         if old.slot in SAFETY and new.slot != old.slot:
             continue
-        if new.slot in SINGLE_VALUED or old.slot in SINGLE_VALUED or close >= SAME_ITEM_SIMILARITY:
+        adds = new.slot in MANY_VALUED and old.slot in MANY_VALUED and not ends  # a second cat adds to Milo
+        if replaced >= MIN_REPLACE_PROBABILITY and close >= RELATED_SIMILARITY and not adds:
+            kept.append(memory)  # an update is about the same thing: never a memory this far in meaning
+        elif memory.id not in found:
+            continue
+        elif new.slot in SINGLE_VALUED or old.slot in SINGLE_VALUED:
             kept.append(memory)
-        elif (favourite or said_to_change) and close >= RELATED_SIMILARITY:
+        elif close >= SAME_ITEM_SIMILARITY and (said_to_change or {old.slot, new.slot} == TASTES):
+            kept.append(memory)  # "I hate coffee now" / "I love coffee"; the same taste said again keeps both
+        elif (favourite or (said_to_change and not adds)) and close >= RELATED_SIMILARITY:
             kept.append(memory)  # "these days my favourite food is tacos" / "my favourite food is sushi": .58
     return kept
 

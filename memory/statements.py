@@ -1,11 +1,9 @@
-"""A user's message cut into the first-person statements worth storing, one memory per statement.
+"""A message cut into sentences and clauses that stand alone, one memory per statement.
 
 Sentences are split at their ends (not after "St." or "Dr."), and at ", and I ..." / "but my ..." so
 each fact can be replaced alone; a piece without a verb ("My wife" in "My wife and I moved to
-Berlin", "my kids" in "I live with my wife and my kids") stays joined to its neighbour. A
-statement is one that talks about the speaker within its first words ("Sadly our dog died",
-"Since January I've been based in Melbourne", "Anna and I broke up"), or news of a life event of
-someone named ("Pepper had to be put to sleep"); questions and requests are not.
+Berlin", "my kids" in "I live with my wife and my kids") stays joined to its neighbour. Which
+sentences tell something is learned, not listed here: the act head of ``memory.reading``.
 Openers that carry nothing ("Oh, and", "Just so you know,") are dropped; a leading "Also," becomes
 a trailing "too", so the statement still says it adds to what was said.
 """
@@ -27,10 +25,6 @@ DISCOURSE = re.compile(
 )
 # "Also, I work at a cafe" keeps that it adds to what was said: stored as "I work at a cafe too".
 ALSO = re.compile(r"^(?:and\s+)?also[,:]?\s+(?=\S)", re.IGNORECASE)
-SPEAKER = re.compile(r"^(?:\S+\s+){0,4}?(?:i|i'm|i've|i'd|i'll|i’m|i’ve|my|we|we're|we've|our|me)\b", re.IGNORECASE)
-# "Money is a bit tight this month": the user's own money, said without a pronoun.
-OWN_MONEY = re.compile(r"^(?:money|cash|funds)(?:'s| is| are| has been)\b", re.IGNORECASE)
-DISAGREES_WITH_ME = re.compile(r"\b(?:doesn'?t|does not|don'?t|do not|no longer) (?:really )?agrees? with me\b", re.I)
 REQUEST = re.compile(
     r"^(?:can|could|would|will|please|tell|help|give|show|remind|let|let's|what|how|why|when|where|who|which|"
     r"do|does|did|is|are|should|shall|suggest|recommend|find|search|list|make|write|forget|delete|remove|"
@@ -50,14 +44,6 @@ VERB = re.compile(
     r"\w+ed)\b|'(?:m|s|re|ve|d|ll)\b|\w+n't\b",
     re.IGNORECASE,
 )
-# "Pepper had to be put to sleep", "Anna got married": news about someone in the user's life, by name.
-NAMED_EVENT = re.compile(
-    r"^(?!(?:The|This|That|These|Those|It|There|Here|What|Who|Which|Today|Yesterday|Tomorrow|Everyone|Nobody|"
-    r"Somebody|Someone|Everything|Nothing|He|She|They)\b)[A-Z][a-z]+(?: [A-Z][a-z]+)? (?:\w+ ){0,3}?"
-    r"(?:died|passed away|passed on|was put down|be put down|was put to sleep|be put to sleep|ran away|went missing|"
-    r"got married|got engaged|got divorced|broke up|split up|moved|had a baby|was born|retired|graduated|"
-    r"got a new job|got a job|quit|was rehomed|dumped me|left me|broke up with me|divorced me|proposed)\b"
-)
 # Chat drops the subject: "Just got the keys to our new place!" is the user's "I just got ...".
 PRO_DROP = re.compile(
     r"^(?:just |finally |recently |officially |also )?(?:got|moved|started|quit|bought|sold|adopted|lost|became|"
@@ -65,12 +51,6 @@ PRO_DROP = re.compile(
     r"relocated|married|divorced)\b(?! (?:it|that|this|you)\b)",
     re.IGNORECASE,
 )
-# "After ten years in Madrid, I now call Valencia home": a leading phrase, then the speaker.
-INTRO = re.compile(
-    r"^[^,;:]{2,60},\s+(?:so |and |but |now |then )?(?=(?:i|i'm|i've|we|we're|we've|my|our)\b)", re.IGNORECASE
-)
-# "Please use joe@work.com from now on": a request that carries a new contact detail.
-CONTACT_UPDATE = re.compile(r"^please (?:use|email|call|text|contact|reach)\b.*(?:@|\d{3})", re.IGNORECASE)
 MIN_STATEMENT_CHARS = 6
 
 
@@ -123,23 +103,3 @@ def cleaned(clause: str) -> str:
         text = ALSO.sub("", text).rstrip(".!")
         text = text if re.search(r"\b(too|as well|also)\b", text, re.I) else text + " too"
     return text[:1].upper() + text[1:]
-
-
-def first_person_statements(message: str) -> list[str]:
-    """What the user said about themselves, verbatim apart from openers, in order."""
-    found: list[str] = []
-    for sentence in sentences(message):
-        for raw in clauses(sentence):
-            text = cleaned(raw)
-            if len(text) < MIN_STATEMENT_CHARS or text.endswith("?"):
-                continue
-            if REQUEST.match(text) and not CONTACT_UPDATE.match(text):
-                continue
-            core = INTRO.sub("", text, count=1)
-            speaker = (SPEAKER.match(text) and _is_clause(text)) or (SPEAKER.match(core) and _is_clause(core))
-            speaker = speaker or DISAGREES_WITH_ME.search(text)  # "spicy food doesn't agree with me any more"
-            speaker = speaker or OWN_MONEY.match(text)
-            if not speaker and not NAMED_EVENT.match(text) and not CONTACT_UPDATE.match(text):
-                continue
-            found.append(text)
-    return found

@@ -179,7 +179,7 @@ def test_a_damaged_or_foreign_file_is_refused_before_anything_changes(tmp_path: 
     assert "Traceback" not in result.stderr
 
 
-def backup_consistency(path: Path) -> tuple[int, list[str]]:
+def backup_consistency(path: Path, embedder) -> tuple[int, list[str]]:
     """Turns in the backup's threads whose statement is neither in its memories nor in its pending jobs."""
     from agent.threads import strict_serializer
 
@@ -190,7 +190,7 @@ def backup_consistency(path: Path) -> tuple[int, list[str]]:
         if record["type"] == "memory":
             memories[record["user_id"]].add(record["record"]["text"])
         if record["type"] == "job" and record["job"]["kind"] == "turn":
-            for candidate in statements(record["job"]["payload"]["message"]):
+            for candidate in statements(embedder, record["job"]["payload"]["message"]):
                 memories[record["user_id"]].add(candidate.text)
     latest = {}
     for record in records:
@@ -203,7 +203,9 @@ def backup_consistency(path: Path) -> tuple[int, list[str]]:
         for turn in history:
             if turn["role"] == "user":
                 turns += 1
-                missing += [c.text for c in statements(turn["content"]) if c.text not in memories[record["user_id"]]]
+                missing += [
+                    c.text for c in statements(embedder, turn["content"]) if c.text not in memories[record["user_id"]]
+                ]
     return turns, missing
 
 
@@ -253,7 +255,7 @@ def test_backup_through_a_running_server_under_load_is_consistent_and_restores(t
         assert errors == [], (errors, server.log()[-3000:])
         assert server.stop() == 0, server.log()[-3000:]
     for path in backups:
-        turns, missing = backup_consistency(path)
+        turns, missing = backup_consistency(path, embedder)
         assert turns > 0 and missing == []  # every turn's memories are in it, or its job is
 
     restored = subprocess.run(
@@ -269,7 +271,7 @@ def test_backup_through_a_running_server_under_load_is_consistent_and_restores(t
         for record in read_backup(backups[-1]):
             if record["type"] == "checkpoint":
                 history = assistant.history(record["user_id"], thread_id=record["thread_id"])
-                said = [c.text for t in history if t["role"] == "user" for c in statements(t["content"])]
+                said = [c.text for t in history if t["role"] == "user" for c in statements(embedder, t["content"])]
                 stored = {m.text for m in assistant.store.list(record["user_id"], limit=10**6)}
                 assert set(said) <= stored
         assert json.loads(restored.stdout)["users"] == 3

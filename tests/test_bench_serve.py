@@ -8,11 +8,11 @@ from evals.bench.serve import TEMPLATES, run, statement
 from memory.extraction import statements
 
 
-def test_every_benchmark_message_states_exactly_one_fact_no_other_user_states() -> None:
+def test_every_benchmark_message_states_exactly_one_fact_no_other_user_states(embedder) -> None:
     said = [statement(user, turn) for user in [*range(40), 500, 999] for turn in range(len(TEMPLATES))]
     assert len(set(said)) == len(said)  # so a memory found in the wrong user can be told apart
     for fact in said:
-        assert [c.text for c in statements(f"{fact} Could you remember that for me?")] == [fact]
+        assert [c.text for c in statements(embedder, f"{fact} Could you remember that for me?")] == [fact]
 
 
 @pytest.mark.slow

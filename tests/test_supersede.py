@@ -40,11 +40,11 @@ def fresh_store(tmp_path, embedder) -> MemoryStore:
     return MemoryStore(path=tmp_path / "chroma", embedder=embedder)
 
 
-def predicted(pair, similar) -> bool:
+def predicted(pair, similar, embedder) -> bool:
     """What reconcile decides for one pair, without a store: the same search over the same statements."""
     now = utc_now()
     old = Memory(id="old", user_id="u", text=pair.old, created_at=now, updated_at=now)
-    return any(replaced_by(candidate.text, [old], similar) for candidate in statements(pair.new))
+    return any(replaced_by(candidate.text, [old], similar) for candidate in statements(embedder, pair.new))
 
 
 def test_the_labelled_sets_are_large_varied_and_balanced() -> None:
@@ -58,9 +58,9 @@ def test_the_labelled_sets_are_large_varied_and_balanced() -> None:
 
 
 @pytest.mark.parametrize("path", PAIR_FILES, ids=lambda path: path.stem)
-def test_precision_and_recall_stay_above_0_9(path, similar) -> None:
+def test_precision_and_recall_stay_above_0_9(path, similar, embedder) -> None:
     rows = [
-        {"domain": p.domain, "expected": p.supersede, "predicted": predicted(p, similar), "collateral": []}
+        {"domain": p.domain, "expected": p.supersede, "predicted": predicted(p, similar, embedder), "collateral": []}
         for p in load_pairs(path)
     ]
     metrics = score(rows)
@@ -69,7 +69,7 @@ def test_precision_and_recall_stay_above_0_9(path, similar) -> None:
     assert metrics["precision"] >= 0.9 and metrics["recall"] >= 0.9, misses
 
 
-def test_the_real_reconcile_path_decides_like_the_rules(fresh_store, similar) -> None:
+def test_the_real_reconcile_path_decides_like_the_rules(fresh_store, similar, embedder) -> None:
     """One true and one look-alike pair per domain through extraction, a store and reconcile."""
     pairs = [pair for path in PAIR_FILES for pair in load_pairs(path)]
     sample = {}
@@ -77,7 +77,11 @@ def test_the_real_reconcile_path_decides_like_the_rules(fresh_store, similar) ->
         sample.setdefault((pair.domain, pair.supersede), pair)
     for index, pair in enumerate(sample.values()):
         row = judge(fresh_store, f"user-{index}", pair)
-        assert row["predicted"] == predicted(pair, similar) == pair.supersede, (pair.old, pair.new, row["actions"])
+        assert row["predicted"] == predicted(pair, similar, embedder) == pair.supersede, (
+            pair.old,
+            pair.new,
+            row["actions"],
+        )
         assert row["collateral"] == [], (pair.new, row["collateral"])
 
 
@@ -92,8 +96,12 @@ def test_a_siblings_facts_are_not_the_users() -> None:
 
 
 def test_moving_things_and_plans_to_move_are_not_moving_house() -> None:
-    for look_alike in ("I moved the couch into the spare room.", "I moved my dentist appointment to Friday.",
-                       "I'm thinking about moving to Spain.", "We might relocate to Oslo next year."):
+    for look_alike in (
+        "I moved the couch into the spare room.",
+        "I moved my dentist appointment to Friday.",
+        "I'm thinking about moving to Spain.",
+        "We might relocate to Oslo next year.",
+    ):
         assert not replaces("I live in Paris.", look_alike), look_alike
     assert replaces("I live in Paris.", "I just moved to Berlin last month.")
 
@@ -106,8 +114,10 @@ def test_adding_to_a_taste_keeps_it_and_turning_against_it_replaces_it() -> None
 
 def test_turning_against_something_ends_doing_it_and_the_favourite(similar) -> None:
     now = utc_now()
-    stored = [Memory(id=str(i), user_id="u", text=t, created_at=now, updated_at=now)
-              for i, t in enumerate(["I play chess.", "My favourite band is Coldplay.", "I love jazz."])]
+    stored = [
+        Memory(id=str(i), user_id="u", text=t, created_at=now, updated_at=now)
+        for i, t in enumerate(["I play chess.", "My favourite band is Coldplay.", "I love jazz."])
+    ]
     assert [m.text for m in replaced_by("I've lost interest in chess.", stored, similar)] == ["I play chess."]
     assert [m.text for m in replaced_by("I've gone off Coldplay.", stored, similar)] == [
         "My favourite band is Coldplay."
@@ -139,8 +149,10 @@ def test_one_changed_job_statement_carries_both_the_end_and_the_new_value() -> N
 @pytest.mark.parametrize(
     ("message", "stored"),
     [
-        ("Hi! I'm Alice. I'm a vegetarian and I live in Lyon with my two cats.",
-         ["I'm Alice.", "I'm a vegetarian", "I live in Lyon with my two cats."]),
+        (
+            "Hi! I'm Alice. I'm a vegetarian and I live in Lyon with my two cats.",
+            ["I'm Alice.", "I'm a vegetarian", "I live in Lyon with my two cats."],
+        ),
         ("My wife and I moved to Berlin.", ["My wife and I moved to Berlin."]),
         ("I live with my wife and my kids.", ["I live with my wife and my kids."]),
         ("I live in Paris but my sister lives in Rome.", ["I live in Paris", "My sister lives in Rome."]),
@@ -156,8 +168,8 @@ def test_one_changed_job_statement_carries_both_the_end_and_the_new_value() -> N
         ("Thanks, I appreciate it.", []),
     ],
 )
-def test_a_turn_is_stored_as_the_users_own_statements(message: str, stored: list[str]) -> None:
-    assert [candidate.text for candidate in statements(message)] == stored
+def test_a_turn_is_stored_as_the_users_own_statements(message: str, stored: list[str], embedder) -> None:
+    assert [candidate.text for candidate in statements(embedder, message)] == stored
 
 
 # --- reconcile on a store ---------------------------------------------------------------------
@@ -178,8 +190,13 @@ def test_a_move_retires_every_memory_it_makes_untrue_in_one_write(fresh_store) -
 
 def test_the_replaced_memory_is_found_by_slot_when_it_is_not_among_the_closest(fresh_store) -> None:
     fresh_store.add("alice", "I live in Paris.")
-    fresh_store.add_many("alice", [f"I moved the {thing} into the spare room." for thing in
-                                   ("couch", "desk", "bed", "lamp", "piano", "shelf", "table")])
+    fresh_store.add_many(
+        "alice",
+        [
+            f"I moved the {thing} into the spare room."
+            for thing in ("couch", "desk", "bed", "lamp", "piano", "shelf", "table")
+        ],
+    )
     outcome = decide(fresh_store, "alice", Candidate(text="Since January I've been based in Melbourne."))
     assert outcome.action == "supersede" and outcome.memory.text == "I live in Paris."
 

@@ -12,22 +12,25 @@ from memory.extraction import MAX_CANDIDATES_PER_TURN, Candidate, Extraction, ex
 from memory.profile import ProfileBuilder
 from tests.scripted_model import ScriptedModel
 
-REPEATED = "I like\n" * 4000  # the 28 KB message of the review: 4,000 copies of one statement
+REPEATED = "I like tea\n" * 4000  # 44 KB: 4,000 copies of one statement, like the 28 KB message of the review
 MANY = "".join(f"I like song number {n}.\n" for n in range(1000))  # 1,000 different statements, 23 KB
 
 
-def test_repeats_in_a_turn_collapse_and_a_turn_has_at_most_the_cap() -> None:
-    assert [c.text for c in statements(REPEATED)] == ["I like"]
-    assert [c.text for c in statements("I love tea. i love  tea! I love coffee.")] == ["I love tea.", "I love coffee."]
-    found = statements(MANY)
+def test_repeats_in_a_turn_collapse_and_a_turn_has_at_most_the_cap(embedder) -> None:
+    assert [c.text for c in statements(embedder, REPEATED)] == ["I like tea"]
+    assert [c.text for c in statements(embedder, "I love tea. i love  tea! I love coffee.")] == [
+        "I love tea.",
+        "I love coffee.",
+    ]
+    found = statements(embedder, MANY)
     assert len(found) == MAX_CANDIDATES_PER_TURN
     assert [c.text for c in found[:2]] == ["I like song number 0.", "I like song number 1."]  # the first ones, in order
 
 
-def test_a_capable_model_s_extraction_is_collapsed_too() -> None:
+def test_a_capable_model_s_extraction_is_collapsed_too(embedder) -> None:
     said = [Candidate(text="I live in Oslo"), Candidate(text="i live in oslo."), Candidate(text="I have a cat")]
     model = ScriptedModel(supports_tools=True, json_replies=[Extraction(memories=said)])
-    assert [c.text for c in extract(model, "…")] == ["I live in Oslo", "I have a cat"]
+    assert [c.text for c in extract(model, embedder, "…")] == ["I live in Oslo", "I have a cat"]
 
 
 def test_one_user_s_huge_turns_do_not_hold_back_another_user(store: MemoryStore, tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from memory.errors import NotFoundError
-from memory.extraction import Candidate, guess_kind, reconcile
+from memory.extraction import Candidate, kind_of, reconcile
 
 from .context import ToolContext
 from .registry import tool
@@ -44,7 +44,7 @@ def search_memory(context: ToolContext, args: SearchMemoryArgs) -> list[dict[str
 
 @tool("remember", "Store a fact or preference the user stated, reconciled with what is already known.", RememberArgs)
 def remember(context: ToolContext, args: RememberArgs) -> dict[str, str]:
-    candidate = Candidate(text=args.text, kind=args.kind or guess_kind(args.text))
+    candidate = Candidate(text=args.text, kind=args.kind or kind_of(context.store.embedder, args.text))
     outcome = reconcile(context.store, context.user_id, candidate, model=context.model)
     return {"action": outcome.action, "memory": outcome.memory.text if outcome.memory else ""}
 

@@ -28,7 +28,7 @@ def _train_reader(args: argparse.Namespace) -> int:
     report = training.train(data=args.data or training.REPO_DATA, out=args.out or heads.HEADS_FILE, clinc=args.clinc)
     print("| head | examples | held-out families' examples | held-out accuracy |\n|---|---:|---:|---:|")
     for name, row in report.items():
-        extra = f" (precision {row['precision']:.3f}, recall {row['recall']:.3f})" if "precision" in row else ""
+        extra = f" (recall {row['recall']:.3f}, kept {row['compatible_kept']:.3f})" if "recall" in row else ""
         print(f"| {name} | {row['examples']} | {row['held_out']} | {row['accuracy']:.3f}{extra} |")
     print(f"wrote {args.out or heads.HEADS_FILE}")
     return 0

@@ -159,12 +159,14 @@ def check_memories(data_dir: Path, clients: list[Client]) -> dict[str, Any]:
     from agent import Assistant, Settings
     from agent.outbox import OUTBOX_FILE, Outbox
     from memory import MemoryStore
+    from memory.embedder import Embedder
     from memory.extraction import statements
 
+    embedder = Embedder()
     expected: dict[str, list[str]] = defaultdict(list)
     for client in clients:
         for message in client.said:
-            facts = [candidate.text for candidate in statements(message)]
+            facts = [candidate.text for candidate in statements(embedder, message)]
             if len(facts) != 1:
                 raise RuntimeError(f"the benchmark message {message!r} states {len(facts)} facts, not one")
             expected[client.user_id].append(facts[0])
@@ -172,7 +174,7 @@ def check_memories(data_dir: Path, clients: list[Client]) -> dict[str, Any]:
     outbox = Outbox(data_dir / OUTBOX_FILE)
     left_pending = outbox.counts()["pending"]  # read before anything could replay it
     outbox.close()
-    store = MemoryStore(path=data_dir / "chroma")
+    store = MemoryStore(path=data_dir / "chroma", embedder=embedder)
     counts = Counter()
     per_user = {}
     try:

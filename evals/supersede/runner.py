@@ -24,7 +24,7 @@ def judge(store: MemoryStore, user_id: str, pair: Pair) -> dict:
     """Store ``pair.old`` (and the background), tell ``pair.new``, and see what was retired."""
     old = store.add(user_id, pair.old)
     background = store.add_many(user_id, list(BACKGROUND))
-    told = statements(pair.new)
+    told = statements(store.embedder, pair.new)
     actions = [reconcile(store, user_id, candidate, source="eval").action for candidate in told]
     retired = store.get(user_id, old.id).status is MemoryStatus.SUPERSEDED
     collateral = [m.text for m in background if store.get(user_id, m.id).status is MemoryStatus.SUPERSEDED]

@@ -81,5 +81,11 @@ class Change(StrEnum):
 SINGLE_VALUED = frozenset({Slot.NAME, Slot.AGE, Slot.HOME, Slot.JOB, Slot.PARTNER})
 """A person has one of these at a time: a new value replaces the old one even when not said to."""
 
+MANY_VALUED = frozenset({Slot.PET, Slot.LIKE, Slot.DISLIKE, Slot.ALLERGY})
+"""A person has many of these at once: a second pet, liking or allergy adds to the first unless said to end it.
+
+Family is not here: its statements are mostly about one member ("my sister moved to Madrid").
+"""
+
 SAFETY = frozenset({Slot.ALLERGY, Slot.HEALTH, Slot.DIET})
 """Never replaced by a statement about another part of life: losing one can hurt the person."""

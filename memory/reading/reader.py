@@ -17,7 +17,7 @@ import numpy as np
 from memory.embedder import Embedder
 from memory.statements import MIN_STATEMENT_CHARS, clauses, cleaned, sentences
 
-from .features import act_features
+from .features import act_features, change_features
 from .heads import Head, shipped_heads
 from .labels import Act, Change, Slot
 from .reading import Reading, Sentence, Statement
@@ -100,20 +100,20 @@ class EmbeddedReader:
         vectors = self.embedder.encode(list(texts))
         slots = self.heads["slot"].predict(vectors)
         needs = self.heads["need"].predict(vectors)
-        changes = self.changes(vectors)
+        changes = self.changes(change_features(vectors, texts))
         return [
             Statement(text=text, slot=Slot(slot), need=need == "true", change=change, values=values(text))
             for text, (slot, _), (need, _), change in zip(texts, slots, needs, changes, strict=True)
         ]
 
-    def changes(self, vectors: np.ndarray) -> list[Change]:
+    def changes(self, features: np.ndarray) -> list[Change]:
         """A change is said when the head gives the changes together ``MIN_CHANGE_PROBABILITY``: then the likeliest one.
 
         Most statements change nothing, so the head's first choice is "none" even for many that do
         ("I prefer the mountains these days"); their summed probability is the better signal.
         """
         head = self.heads["change"]
-        probabilities = head.probabilities(vectors)
+        probabilities = head.probabilities(features)
         none = head.classes.index(Change.NONE.value)
         found = []
         for row in probabilities:
