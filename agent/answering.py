@@ -19,6 +19,7 @@ import Stemmer
 
 from memory import Memory
 from memory.claims import SELF, claims
+from memory.reading.values import asked_kind, holds_kind
 
 DENSE_ONLY_SIMILARITY = (
     0.35  # with no shared word, a close paraphrase answers ("Which city am I in?" ~ "I'm based in Toronto")
@@ -210,8 +211,11 @@ def answering_memories(
     head = _head_stem(question)
     thing = _asked_thing(question, head)
     asked = {slot for stem in focus for slot in _CLAIM_SLOTS.get(stem, ())}
+    kind = asked_kind(question)
     answers = []
     for memory, vector in zip(memories, memory_vectors, strict=True):
+        if not holds_kind(memory.text, kind):
+            continue  # "What's my boss called?" is not answered by "My boss is a nightmare"
         similarity = float(np.dot(question_vector, vector))
         words = _memory_words(memory)
         shared = sum(1 for stem in focus if _matches(stem, words))

@@ -160,3 +160,12 @@ def test_not_knowing_a_name_says_whose_name_is_missing() -> None:
 def test_constraints_read_plain_ways_of_saying_them(statement: str, banned: str, allowed: str) -> None:
     assert violations(banned, banned_words(statement))
     assert not violations(allowed, banned_words(statement))
+
+
+def test_a_question_for_a_name_number_or_time_is_answered_only_by_a_memory_that_holds_one(embedder) -> None:
+    boss = ["My boss is a nightmare.", "My boss is called Dana."]
+    assert answers(embedder, "What's my boss called?", boss) == ["My boss is called Dana."]
+    gym = ["I go to the gym by the station.", "My gym locker number is 4101."]
+    assert answers(embedder, "What's my gym locker number?", gym) == ["My gym locker number is 4101."]
+    assert answers(embedder, "What's my gym locker number?", gym[:1]) == []
+    assert answers(embedder, "What time is my dentist appointment?", ["I have a dentist appointment on Friday."]) == []

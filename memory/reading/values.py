@@ -98,3 +98,42 @@ def self_name(text: str) -> str | None:
         if name.casefold() not in _NOT_A_NAME and len(name) > 1:
             return name[0].upper() + name[1:]
     return None
+
+
+# What kind of value a question asks for, when it asks for one: a memory without a value of that kind
+# does not answer it ("What's my boss called?" is not answered by "My boss is a nightmare").
+_ASKS_NAME = re.compile(r"\b(?:name|names|called|named)\b", re.IGNORECASE)
+_ASKS_TIME = re.compile(r"\bwhat time\b|\bwhen exactly\b", re.IGNORECASE)
+_ASKS_NUMBER = re.compile(r"\bhow (?:much|old|tall)\b|\b(?:number|digits|code|pin|password|passcode)\b", re.I)
+_NAMING = re.compile(r"\b(?:called|named|name is|name's|names are)\s+\S", re.IGNORECASE)
+_CLOCK = re.compile(
+    r"\b\d{1,2}(?:[:.]\d{2})\s*(?:am|pm)?\b|\b\d{1,2}\s*(?:am|pm)\b|\bnoon\b|\bmidnight\b|o'clock", re.IGNORECASE
+)
+_NUMBER_WORD = re.compile(
+    r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"
+    r"seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|"
+    r"dozen|half|a couple)\b",
+    re.IGNORECASE,
+)
+
+
+def asked_kind(question: str) -> str | None:
+    """"name", "time" or "number" when the question asks for a value of that kind, else None."""
+    if _ASKS_TIME.search(question):
+        return "time"
+    if _ASKS_NUMBER.search(question):
+        return "number"
+    if _ASKS_NAME.search(question):
+        return "name"
+    return None
+
+
+def holds_kind(text: str, kind: str | None) -> bool:
+    """Whether ``text`` carries a value of ``kind`` (any text does when no kind is asked)."""
+    if kind == "time":
+        return bool(_CLOCK.search(text))
+    if kind == "number":
+        return bool(_NUMBER.search(text) or _NUMBER_WORD.search(text))
+    if kind == "name":
+        return bool(_NAMING.search(text) or self_name(text) or any(v[:1].isupper() for v in values(text)))
+    return True
