@@ -20,7 +20,7 @@ from memory.embedder import Embedder
 from .features import change_features
 from .heads import Head, shipped_heads
 from .labels import SAFETY, SINGLE_VALUED, Change, Slot
-from .subjects import about_someone_else
+from .subjects import subject
 from .values import distinct_values, values
 
 REPLACE_HEAD = "replace"
@@ -65,7 +65,7 @@ def pair_features(embedder: Embedder, heads: dict[str, Head], olds: Sequence[str
         safety_elsewhere = float(p_old @ safety) * (1.0 - float(p_new @ safety))
         shared = float(bool({v.casefold() for v in values(old)} & {v.casefold() for v in values(new)}))
         differ = float(distinct_values(old, new))
-        someone_else = float(about_someone_else(new, old) or about_someone_else(old, new))
+        someone_else = float(subject(old) != subject(new, known=old))  # "my sister moved" / "I live in Leeds"
         rows.append(
             [
                 cosine,

@@ -41,3 +41,21 @@ def about_someone_else(question: str, memory: str) -> bool:
     if {v.casefold() for v in values(memory)} & {word.casefold() for word in _NAMES.findall(question)}:
         return False  # "How old is Arjun?" asks about the son the memory names
     return bool(others(opening) - others(question))
+
+
+def subject(text: str, known: str = "") -> str:
+    """Who a statement is about: "self", or the relation its opening names ("Ollie's brother moved" is "brother").
+
+    A statement that opens with a name ``known`` also names is about whoever ``known`` is about:
+    "Ollie moved to Leeds" after "My boyfriend Ollie lives in Glasgow" is about the partner.
+    """
+    opening = text.split()[:SUBJECT_WORDS]
+    if _SPEAKER.search(" ".join(opening)):
+        return "self"
+    for word in _WORD.findall(" ".join(opening).lower().replace("’", "'")):
+        if word in _OTHERS:
+            return _OTHERS[word]
+    named = {word for word in _NAMES.findall(" ".join(opening))}
+    if known and named & set(_NAMES.findall(known)):
+        return subject(known)
+    return "self"
