@@ -56,7 +56,7 @@ def to_second_person(text: str) -> str:
 
     def swap(match: re.Match[str]) -> str:
         found = match.group(0)
-        if found in _KEEP_AS_IS:
+        if found in _KEEP_AS_IS or _in_address(text, match.start(), match.end()):
             return found
         replacement = _FORMS[re.sub(r"\s+", " ", found.lower())]
         before = text[: match.start()].rstrip()
@@ -64,6 +64,14 @@ def to_second_person(text: str) -> str:
         return replacement.capitalize() if found[0].isupper() and starts_sentence else replacement
 
     return _PATTERN.sub(swap, text)
+
+
+def _in_address(text: str, start: int, end: int) -> bool:
+    """Whether text[start:end] is part of an email address or a web address ("kat@proton.me", "me.com/i")."""
+    token_start = max(text.rfind(" ", 0, start), text.rfind("\n", 0, start)) + 1
+    token_end = min((i for i in (text.find(" ", end), text.find("\n", end)) if i != -1), default=len(text))
+    token = text[token_start:token_end].rstrip(".,!?;:)")
+    return "@" in token or "/" in token or "." in token.strip(".")
 
 
 def as_clause(text: str) -> str:

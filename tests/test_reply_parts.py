@@ -169,3 +169,9 @@ def test_a_question_for_a_name_number_or_time_is_answered_only_by_a_memory_that_
     assert answers(embedder, "What's my gym locker number?", gym) == ["My gym locker number is 4101."]
     assert answers(embedder, "What's my gym locker number?", gym[:1]) == []
     assert answers(embedder, "What time is my dentist appointment?", ["I have a dentist appointment on Friday."]) == []
+
+
+def test_an_email_or_web_address_is_never_put_in_the_second_person() -> None:
+    said = "My new email is kat.morrow84@proton.me, call me on it. I moved my site to me.dev/i"
+    expected = "Your new email is kat.morrow84@proton.me, call you on it. You moved your site to me.dev/i"
+    assert to_second_person(said) == expected
