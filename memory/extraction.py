@@ -203,7 +203,7 @@ def retired(store: MemoryStore, text: str, stale: list[Memory], closest: Sequenc
             kept.append(memory)
         elif close >= SAME_ITEM_SIMILARITY and (said_to_change or {old.slot, new.slot} == TASTES):
             kept.append(memory)  # "I hate coffee now" / "I love coffee"; the same taste said again keeps both
-        elif (favourite or (said_to_change and not adds)) and close >= RELATED_SIMILARITY:
+        elif (favourite or said_to_change) and close >= RELATED_SIMILARITY:
             kept.append(memory)  # "these days my favourite food is tacos" / "my favourite food is sushi": .58
     return kept
 

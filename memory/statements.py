@@ -18,8 +18,10 @@ ABBREVIATIONS = re.compile(r"\b(?:St|Dr|Mr|Mrs|Ms|Prof|Mt|Jr|Sr|vs|etc|approx|e\
 EXPLICIT = re.compile(r"^(please\s+)?(remember|note|keep in mind)\s+(that\s+)?", re.IGNORECASE)
 DISCOURSE = re.compile(
     r"^(?:(?:(?:just )?so you know|by the way|btw|fyi|for the record|oh,? and|oh|ah|and|so|well|anyway|actually|"
-    r"honestly|to be honest|tbh|ok(?:ay)?|yes|yeah|yep|no|nope|hi|hello|hey|guess what|big news|good news|"
-    r"bad news|news|quick update|update|heads up|fun fact)[,:!.\-\u2014]*\s+)+"
+    r"honestly|to be honest|tbh|ok(?:ay)?|yes|yeah|yep|hi|hello|hey|guess what|big news|good news|"
+    r"bad news|news|quick update|update|heads up|fun fact)[,:!.\-\u2014]*\s+"
+    # "no, ..." is an opener; "no dairy for me" and "no real budget limit" say something
+    r"|(?:no|nope)[,:!.\-\u2014]+\s+)+"
     r"(?=\S)",
     re.IGNORECASE,
 )

@@ -74,6 +74,23 @@ def test_a_sentence_that_goes_on_about_the_last_one_stays_with_it(reader: Embedd
     assert texts == ["I just got a puppy!! She's a cockapoo called Waffles"]
 
 
+def test_a_sentence_is_read_in_context_news_goes_on_after_the_sentence_that_told_it(reader: EmbeddedReader) -> None:
+    reading = reader.read("we adopted a kitten!!! he's a ginger tom, we named him Biscuit, 10 weeks old")
+    assert [s.act for s in reading.sentences] == [Act.TELL, Act.TELL] and reading.ask is None
+    assert "Biscuit" in reading.statements[-1].text
+    reading = reader.read("swam the channel relay last weekend!!! 13 hours 20 minutes from Dover, arms are jelly")
+    assert reading.ask is None and any("Dover" in s.text for s in reading.statements)
+    reading = reader.read("We got a puppy. Thanks so much!")  # a social move after news stays social
+    assert reading.sentences[-1].act is Act.THANKS
+
+
+def test_a_no_that_carries_meaning_is_kept_and_a_no_that_answers_is_dropped(reader: EmbeddedReader) -> None:
+    assert [s.text for s in reader.read("Any ideas for a holiday? no real budget limit").statements] == [
+        "No real budget limit"
+    ]
+    assert [s.text for s in reader.read("No, I live in Leeds.").statements] == ["I live in Leeds."]
+
+
 def test_values_are_names_numbers_and_dates() -> None:
     assert values("My gym locker number at work is 4102.") == ["4102"]
     assert "Waffles" in values("She's a cockapoo called Waffles")

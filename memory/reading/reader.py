@@ -19,7 +19,7 @@ from memory.statements import MIN_STATEMENT_CHARS, clauses, cleaned, sentences
 
 from .features import act_features, change_features
 from .heads import Head, shipped_heads
-from .labels import Act, Change, Slot
+from .labels import SOCIAL_ACTS, Act, Change, Slot
 from .reading import Reading, Sentence, Statement
 from .values import self_name, values
 
@@ -76,7 +76,7 @@ class EmbeddedReader:
         if features is None:
             features = act_features(self.embedder, sentences)
         probabilities = self.heads["act"].probabilities(features)
-        return [self._sentence(text, row) for text, row in zip(sentences, probabilities, strict=True)]
+        return _in_context([self._sentence(text, row) for text, row in zip(sentences, probabilities, strict=True)])
 
     def statements(self, told: Sequence[str]) -> list[Statement]:
         """Each told sentence cut into clauses that stand alone, then classified in one batch."""
@@ -142,6 +142,23 @@ class EmbeddedReader:
             told = second is Act.TELL and probabilities[order[1]] >= MIN_TELL_SECOND
             best = Act.TELL if best is Act.TELL or told else Act.CHAT
         return Sentence(text=text, act=best, confidence=round(confidence, 3))
+
+
+def _in_context(read: list[Sentence]) -> list[Sentence]:
+    """Each sentence read alone, then in context: news goes on after the sentence that told it.
+
+    The act head sees one sentence, so "she's a beagle, we called her Noodle" after "we got a puppy!!!"
+    looks like a question about someone, and "4:12:37 in Berlin" after "ran my first marathon!!!" like
+    chat. A sentence right after a told one that is not a question and not a social move tells too
+    when it goes on about the same thing ("she", "it", "they") or carries details (names, numbers).
+    """
+    for index in range(1, len(read)):
+        before, sentence = read[index - 1], read[index]
+        if before.act is not Act.TELL or sentence.act in SOCIAL_ACTS or sentence.text.rstrip().endswith("?"):
+            continue
+        if _CONTINUES.match(sentence.text) or (sentence.act is Act.CHAT and values(sentence.text)):
+            read[index] = Sentence(text=sentence.text, act=Act.TELL, confidence=sentence.confidence)
+    return read
 
 
 def split_sentences(text: str) -> list[str]:
