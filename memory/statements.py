@@ -100,7 +100,8 @@ def cleaned(clause: str) -> str:
     """A clause as it is stored: openers ("btw", "remember that") dropped, a dropped "I" put back."""
     text = without_openers(clause).strip(" -*").rstrip(";,")
     if PRO_DROP.match(text) and not REQUEST.match(text):
-        text = "I " + text[0].lower() + text[1:]
+        first = text.split(maxsplit=1)[0]
+        text = "I " + (text if first.isupper() and len(first) > 1 else text[0].lower() + text[1:])  # "FINALLY got"
     if ALSO.match(text):
         text = ALSO.sub("", text).rstrip(".!")
         text = text if re.search(r"\b(too|as well|also)\b", text, re.I) else text + " too"

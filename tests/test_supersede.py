@@ -161,6 +161,7 @@ def test_one_changed_job_statement_carries_both_the_end_and_the_new_value() -> N
         ("I work as a nurse at St. Mary's hospital.", ["I work as a nurse at St. Mary's hospital."]),
         ("Sadly our dog Rex died in March.", ["Sadly our dog Rex died in March."]),
         ("Big news: just got a job at the library!", ["I just got a job at the library!"]),
+        ("FINALLY got a bike.", ["I FINALLY got a bike."]),
         ("Also, I work at a cafe on weekends.", ["I work at a cafe on weekends too"]),
         ("Pepper had to be put to sleep last week.", ["Pepper had to be put to sleep last week."]),
         ("Can you suggest a dinner recipe for me tonight?", []),
