@@ -17,6 +17,7 @@ from evals.supersede.runner import judge, score
 from memory import InvalidInputError, MemoryStatus, MemoryStore
 from memory.claims import SELF, claims
 from memory.extraction import Candidate, Decision, decide, reconcile, statements
+from memory.reading.subjects import subject
 from memory.records import Memory, utc_now
 from memory.supersede import replaced_by, replaces
 
@@ -250,3 +251,20 @@ def test_a_malformed_pairs_file_is_a_clear_error(tmp_path, capsys) -> None:
         load_pairs(bad)
     assert main(["eval", "supersede", "--pairs", str(bad)]) == 2
     assert "supersede" in capsys.readouterr().err
+
+
+def test_a_second_pet_adds_to_the_first_and_a_death_ends_it(fresh_store: MemoryStore) -> None:
+    milo = fresh_store.add("u", "I have a cat called Milo.")
+    reconcile(fresh_store, "u", Candidate(text="I adopted a second cat, Luna."))
+    assert fresh_store.get("u", milo.id).status is MemoryStatus.ACTIVE
+    reconcile(fresh_store, "u", Candidate(text="Sadly Milo died last week."))
+    assert fresh_store.get("u", milo.id).status is MemoryStatus.SUPERSEDED
+
+
+def test_whose_statement_it_is() -> None:
+    assert subject("I live in Leeds.") == "self"
+    assert subject("my sister just moved to Leeds too") == "sister"
+    ollie = "My boyfriend Ollie lives in Glasgow."
+    assert subject("Ollie's brother has just moved to London", known=ollie) == "brother"
+    assert subject("Ollie moved to Leeds.", known=ollie) == "partner"
+    assert subject("My wife and I moved to Berlin.") == "self"

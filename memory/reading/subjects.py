@@ -55,7 +55,6 @@ def subject(text: str, known: str = "") -> str:
     for word in _WORD.findall(" ".join(opening).lower().replace("’", "'")):
         if word in _OTHERS:
             return _OTHERS[word]
-    named = {word for word in _NAMES.findall(" ".join(opening))}
-    if known and named & set(_NAMES.findall(known)):
+    if known and set(_NAMES.findall(" ".join(opening))) & set(_NAMES.findall(known)):
         return subject(known)
     return "self"
