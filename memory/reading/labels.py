@@ -78,8 +78,11 @@ class Change(StrEnum):
     CORRECTION = "correction"  # "sorry, she's 8 not 7"
 
 
-SINGLE_VALUED = frozenset({Slot.NAME, Slot.AGE, Slot.HOME, Slot.JOB, Slot.PARTNER})
-"""A person has one of these at a time: a new value replaces the old one even when not said to."""
+SINGLE_VALUED = frozenset({Slot.NAME, Slot.AGE, Slot.HOME, Slot.ORIGIN, Slot.JOB, Slot.PARTNER})
+"""A person has one of these at a time: a new value replaces the old one even when not said to.
+
+Origin is here too: one hometown, and the slot head reads "I live in Madrid" as much origin as home.
+"""
 
 MANY_VALUED = frozenset({Slot.PET, Slot.LIKE, Slot.DISLIKE, Slot.ALLERGY})
 """A person has many of these at once: a second pet, liking or allergy adds to the first unless said to end it.
