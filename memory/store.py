@@ -24,7 +24,7 @@ from .chroma import connect
 from .codec import from_chroma, to_chroma
 from .embedder import Embedder, RapportEmbeddingFunction, get_embedder
 from .errors import AlreadySupersededError, InvalidInputError, NotFoundError, RapportError, StoreUnavailableError
-from .fusion import reciprocal_rank_fusion
+from .fusion import hybrid_scores
 from .intake import as_new_memory, check_count, json_metadata, new_memory, parse_record, record_items
 from .keyed_locks import KeyedLocks
 from .records import (
@@ -46,14 +46,9 @@ SEARCH_MODES: tuple[str, ...] = ("dense", "bm25", "hybrid", "recency")
 MAX_K = 1000
 COLLECTION_PREFIX = "rapport-user-"
 PROFILE_COLLECTION = "rapport-profiles"  # derived per-user documents (profile summaries), removed by forget
-# A small fusion constant lets each retriever's top results through instead of rewarding middling
-# ranks in both: on LoCoMo recall@10 went from .57 (k=60) to .64 (k=10); see README, "Retrieval".
-HYBRID_RRF_K = 10
-# Keyword search joins the fusion only when its best match holds at least this share of the query's
-# IDF-weighted content terms; below it the query shares no rare word with the memories and BM25 is
-# noise (PrefEval: "must-try restaurants in Rome?" must find "I strictly avoid gluten"). Chosen on
-# LoCoMo recall@10 (best of 0.10-0.40 in steps of 0.05); see README, "Retrieval quality".
-KEYWORD_EVIDENCE_MIN = 0.15
+# Candidates each retriever contributes to hybrid search (memory/fusion.py scores all of them on
+# both sides); LoCoMo recall@10 is the same at 50 and 100, 0.001 lower at 20.
+HYBRID_DEPTH = 50
 REMOTE_CACHE_TTL_S = 5.0  # other clients of a shared server may write; re-read a user's records this often
 
 
@@ -303,8 +298,9 @@ class MemoryStore:
         """The user's memories that best answer ``query``, best first.
 
         Modes: ``dense`` (cosine of MiniLM embeddings), ``bm25`` (keywords), ``hybrid`` (the default:
-        reciprocal-rank fusion of both when the best keyword match is evidence, dense alone when it is
-        not), ``recency`` (newest first, the query is ignored).
+        each candidate's cosine plus its keyword score weighted by how much of the query's rare
+        vocabulary the best keyword match holds; see ``memory/fusion.py``), ``recency`` (newest first,
+        the query is ignored).
         """
         user_id = check_user_id(user_id)
         check_count("k", k, minimum=1, maximum=MAX_K)
@@ -323,13 +319,13 @@ class MemoryStore:
             return [Hit(memory=m, score=s) for m, s in records.keyword_ranking(query, keep, k)]
         if mode == "dense":
             return [Hit(memory=m, score=s) for m, s in self._dense_ranking(user_id, records, query, keep, where, k)]
-        depth = max(50, 5 * k)
-        dense = self._dense_ranking(user_id, records, query, keep, where, depth)
-        keyword = records.keyword_ranking(query, keep, depth)
-        rankings = [[m.id for m, _ in dense]]
-        if keyword and records.keyword_evidence(query, keyword[0][0].id) >= KEYWORD_EVIDENCE_MIN:
-            rankings.append([m.id for m, _ in keyword])
-        fused = reciprocal_rank_fusion(rankings, k=HYBRID_RRF_K)
+        depth = max(HYBRID_DEPTH, 5 * k)
+        dense = {m.id: score for m, score in self._dense_ranking(user_id, records, query, keep, where, depth)}
+        keyword = {m.id: score for m, score in records.keyword_ranking(query, keep, depth)}
+        evidence = records.keyword_evidence(query, next(iter(keyword))) if keyword else 0.0
+        if evidence > 0.0:
+            dense.update(self._cosines(user_id, query, [i for i in keyword if i not in dense]))
+        fused = hybrid_scores(dense, keyword if evidence > 0.0 else {}, evidence)
         return [Hit(memory=records.by_id[memory_id], score=score) for memory_id, score in fused[:k]]
 
     def close(self) -> None:
@@ -383,6 +379,16 @@ class MemoryStore:
             if memory is not None and keep(memory):
                 ranked.append((memory, 1.0 - float(distance)))
         return ranked
+
+    def _cosines(self, user_id: str, query: str, memory_ids: list[str]) -> dict[str, float]:
+        """Cosine of the query to memories that dense search did not return (their stored vectors)."""
+        collection = self._collection(user_id, create=False) if memory_ids else None
+        if collection is None:
+            return {}
+        stored = collection.get(ids=memory_ids, include=["embeddings"])
+        vectors = np.asarray(stored["embeddings"], dtype=np.float32).reshape(len(stored["ids"]), -1)
+        cosines = vectors @ self.embedder.encode([query])[0] if len(vectors) else []
+        return {memory_id: float(c) for memory_id, c in zip(stored["ids"], cosines, strict=True)}
 
     def _write(
         self, user_id: str, memories: list[Memory], vectors: Any, *, create: bool = False, new: bool = False

@@ -193,9 +193,43 @@ def test_a_record_in_a_foreign_layout_is_a_clear_error(store: MemoryStore, embed
         reopened.list("alice")
 
 
-def test_hybrid_is_dense_alone_when_the_query_shares_no_rare_word(store: MemoryStore) -> None:
+def test_hybrid_is_dense_alone_when_the_query_shares_no_word(store: MemoryStore) -> None:
+    store.add_many("alice", FACTS)
+    query = "Where should we go for a quiet weekend?"
+    assert not store.search("alice", query, k=6, mode="bm25")
+    dense = store.search("alice", query, k=6, mode="dense")
+    assert store.search("alice", query, k=6, mode="hybrid") == dense
+
+
+def test_a_common_shared_word_barely_moves_the_dense_scores(store: MemoryStore) -> None:
     store.add_many("alice", FACTS)
     query = "Where should my family go for a quiet weekend?"  # shares only "my" with two memories
     assert store.search("alice", query, k=6, mode="bm25")
-    dense = texts(store.search("alice", query, k=6, mode="dense"))
-    assert texts(store.search("alice", query, k=6, mode="hybrid")) == dense
+    dense = {hit.memory.id: hit.score for hit in store.search("alice", query, k=6, mode="dense")}
+    hybrid = {hit.memory.id: hit.score for hit in store.search("alice", query, k=6, mode="hybrid")}
+    assert hybrid.keys() == dense.keys()
+    assert all(0.0 <= hybrid[key] - dense[key] < 0.1 for key in dense)  # "my" is a tenth of the query, at most
+
+
+def test_hybrid_scores_a_keyword_match_that_dense_search_ranked_too_low_to_return(store: MemoryStore, embedder) -> None:
+    fillers = [f"I went for a long walk in the park on day {n}." for n in range(80)]
+    number = "Zbigniew's number: 07700 900123"
+    store.add_many("alice", fillers + [number])
+    query = "Which long walk in the park did Zbigniew join me on?"
+    assert number not in texts(store.search("alice", query, k=50, mode="dense"))
+    hits = store.search("alice", query, k=3, mode="hybrid")
+    match = next(hit for hit in hits if hit.memory.text == number)
+    cosine = float(embedder.encode([query])[0] @ embedder.encode([number])[0])
+    assert 0.0 < match.score - cosine <= 1.0  # its own cosine, plus its share of the keyword evidence
+
+
+def test_hybrid_scores_weigh_keywords_by_their_evidence() -> None:
+    from memory.fusion import hybrid_scores
+
+    dense = {"a": 0.6, "b": 0.5, "c": 0.4}
+    keyword = {"c": 8.0, "b": 2.0}
+    assert [key for key, _ in hybrid_scores(dense, keyword, 0.0)] == ["a", "b", "c"]
+    assert [key for key, _ in hybrid_scores(dense, keyword, 1.0)] == ["c", "b", "a"]
+    assert dict(hybrid_scores(dense, keyword, 0.5))["c"] == pytest.approx(0.4 + 0.5)
+    with pytest.raises(ValueError, match="evidence"):
+        hybrid_scores(dense, keyword, 1.5)

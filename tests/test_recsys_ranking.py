@@ -1,4 +1,4 @@
-"""Ranking functions on arrays: filters, top-k, item-kNN, EASE signals, recency, MMR, fusion, LLM rerank."""
+"""Ranking functions on arrays: filters, top-k, item-kNN, EASE signals, recency, MMR, LLM rerank."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import pytest
 import scipy.sparse as sp
 
 from memory.errors import InvalidInputError
-from memory.fusion import reciprocal_rank_fusion
 from tests.scripted_model import ScriptedModel
 from tools.catalog import CatalogIndex
 from tools.ease import EASE
@@ -70,12 +69,11 @@ def test_recency_and_preference_scores() -> None:
     assert preference_scores(index.embeddings, with_dislike)[3] < 0
 
 
-def test_mmr_trades_relevance_for_diversity_and_fusion() -> None:
+def test_mmr_trades_relevance_for_diversity() -> None:
     vectors = np.array([[1, 0], [0.99, 0.14], [0, 1]], dtype=np.float32)
     relevance = np.array([1.0, 0.95, 0.5])
     assert mmr([0, 1, 2], relevance, vectors, 2, diversity=0.0) == [0, 1]
     assert mmr([0, 1, 2], relevance, vectors, 2, diversity=0.5) == [0, 2]
-    assert reciprocal_rank_fusion([["x", "y"], ["y", "z"]])[0][0] == "y"
 
 
 def test_llm_rerank_uses_a_capable_model_and_distrusts_its_numbers() -> None:
