@@ -1,4 +1,4 @@
-"""Rankers: preference scoring from a user's history, score blending, MMR diversity, rank fusion, LLM rerank.
+"""Rankers: preference scoring from a user's history, score blending, MMR diversity, LLM rerank.
 
 A ``UserProfile`` is what the rankers know about a person: the catalog positions they interacted
 with (oldest first) and how much they liked each, plus the vectors of what they said they like or
