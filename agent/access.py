@@ -107,7 +107,8 @@ class _Client:
     def __init__(self, url: str, settings: Settings) -> None:
         import httpx
 
-        headers = {"Authorization": f"Bearer {settings.api_key}"} if settings.api_key else {}
+        key = settings.server_admin_key
+        headers = {"Authorization": f"Bearer {key}"} if key else {}
         self.url = url.rstrip("/")
         self.http = httpx.Client(base_url=self.url, headers=headers, timeout=TIMEOUT_S)
 
@@ -158,7 +159,7 @@ def _error(response: httpx.Response) -> RapportError:
     if response.status_code == 400:
         return InvalidInputError(str(param or "request"), message.removeprefix(f"{param}: ") if param else message)
     if response.status_code == 401:
-        return InvalidInputError("RAPPORT_API_KEY", message, "set the key the server was started with")
+        return InvalidInputError("RAPPORT_ADMIN_KEY", message, "set the admin key the server was started with")
     return StoreUnavailableError(f"the server answered {response.status_code}: {message}")
 
 

@@ -61,9 +61,13 @@ class Settings(BaseSettings):
     llm_max_retries: int = Field(
         default=2, ge=0, description="Retries (with exponential backoff) of a failed openai-provider request."
     )
-    api_key: str | None = Field(
+    admin_key: str | None = Field(
         default=None,
-        description="Bearer key `rapport serve` requires (RAPPORT_API_KEY); mandatory when it listens beyond loopback.",
+        description="Key that acts as any user and manages keys, backup and restore (RAPPORT_ADMIN_KEY); "
+        "mandatory when `rapport serve` listens beyond loopback. User keys: `rapport keys create --user ID`.",
+    )
+    api_key: str | None = Field(
+        default=None, description="The admin key's older name (RAPPORT_API_KEY), used when RAPPORT_ADMIN_KEY is unset."
     )
 
     max_body_bytes: int = Field(
@@ -74,6 +78,14 @@ class Settings(BaseSettings):
         ge=1024,
         description="Largest restore or import file `rapport serve` streams to disk (RAPPORT_MAX_UPLOAD_BYTES).",
     )
+
+    @property
+    def server_admin_key(self) -> str | None:
+        """The admin key, under either of its names; None when neither is set (or both are blank)."""
+        for key in (self.admin_key, self.api_key):
+            if key and key.strip():
+                return key.strip()
+        return None
 
     @property
     def chroma_path(self) -> Path:

@@ -257,7 +257,7 @@ def test_an_unexpected_failure_is_a_500_without_the_traceback(http: httpx.Client
 
 
 def test_a_key_is_required_when_configured(assistant: Assistant) -> None:
-    with live_server(create_app(assistant, api_key=KEY)) as url:
+    with live_server(create_app(assistant, admin_key=KEY)) as url:
         anonymous = openai.OpenAI(base_url=f"{url}/v1", api_key="wrong", max_retries=0)
         with pytest.raises(openai.AuthenticationError):
             anonymous.models.list()
@@ -275,14 +275,15 @@ def test_loopback_rules() -> None:
     check_bind("127.0.0.1", None)
     check_bind("0.0.0.0", KEY)
     for key in (None, "", "   "):
-        with pytest.raises(InvalidInputError, match="RAPPORT_API_KEY"):
+        with pytest.raises(InvalidInputError, match="RAPPORT_ADMIN_KEY"):
             check_bind("0.0.0.0", key)
 
 
 def test_serve_refuses_a_public_host_without_a_key(monkeypatch: pytest.MonkeyPatch, capsys) -> None:
     monkeypatch.delenv("RAPPORT_API_KEY", raising=False)
+    monkeypatch.delenv("RAPPORT_ADMIN_KEY", raising=False)
     assert cli_main(["serve", "--host", "0.0.0.0", "--port", str(free_port())]) == 2
-    assert "set RAPPORT_API_KEY" in capsys.readouterr().err
+    assert "set RAPPORT_ADMIN_KEY" in capsys.readouterr().err
 
 
 def test_serve_names_a_port_in_use(monkeypatch: pytest.MonkeyPatch, capsys) -> None:

@@ -209,7 +209,7 @@ def test_recommendations_without_a_catalog_say_how_to_load_one(tmp_path, embedde
 
 
 def test_the_page_is_served_to_anyone_but_the_data_needs_the_key(assistant: Assistant) -> None:
-    with live_server(create_app(assistant, api_key=KEY)) as url:
+    with live_server(create_app(assistant, admin_key=KEY)) as url:
         page = httpx.get(f"{url}/")
         assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
         assert '<script type="module" src="/static/js/app.js">' in page.text
@@ -271,6 +271,7 @@ def test_rapport_ui_serves_the_page_and_opens_the_browser(tmp_path) -> None:
     port = free_port()
     env = {**os.environ, "RAPPORT_DATA_DIR": str(tmp_path / "data"), "BROWSER": f"{sys.executable} {recorder} %s"}
     env.pop("RAPPORT_API_KEY", None)
+    env.pop("RAPPORT_ADMIN_KEY", None)
     ui = subprocess.Popen(
         [sys.executable, "-m", "agent.cli", "ui", "--port", str(port)],
         env=env,

@@ -14,7 +14,8 @@ def register(*, commands: argparse._SubParsersAction, **_: argparse._SubParsersA
         description=(
             "Any OpenAI client or chat UI can talk to the personalized assistant: the request's `user` field "
             "(or the X-Rapport-User header) picks the user, X-Rapport-Thread the thread. A host other than "
-            "loopback needs RAPPORT_API_KEY, which clients then send as a bearer key."
+            "loopback needs RAPPORT_ADMIN_KEY, which clients then send as a bearer key; `rapport keys create "
+            "--user ID` makes a key that acts only as that user."
         ),
     )
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")

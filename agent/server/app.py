@@ -14,15 +14,17 @@ import time
 from collections.abc import Iterator
 from typing import Any, Protocol
 
-from fastapi import Depends, FastAPI, Header, Query, Response
+from fastapi import Depends, FastAPI, Header, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
+from agent.keys import KeyStore
 from memory.errors import InvalidInputError, RapportError
 from memory.records import check_identifier
 
-from .auth import bearer_guard
+from .auth import Principal, access_guard
 from .errors import error_body, install_error_handlers, rapport_error_status
 from .guard import Limits, RequestGuard
+from .key_routes import key_router
 from .pump import ThreadPump
 from .schemas import ChatCompletionRequest, NewMemoryIn, chat_chunk, chat_completion, completion_id, memory_json
 from .schemas import model_list as model_list_body
@@ -47,15 +49,22 @@ class AssistantAPI(Protocol):
     def forget(self, user_id: str) -> int: ...
 
 
-def pick_user(body_user: str | None, header_user: str | None) -> str:
-    """The request's ``user`` field, else the ``X-Rapport-User`` header; one of them must name someone."""
+def pick_user(body_user: str | None, header_user: str | None, *, acting_as: str | None = None) -> str:
+    """The request's ``user`` field, else the ``X-Rapport-User`` header, else the user key's user.
+
+    With a user key (``acting_as``) naming anyone else is 403; without one, someone must be named.
+    """
+    named = None
     if body_user is not None:
         if not body_user.strip():
             raise InvalidInputError("user", "must not be empty")
-        return body_user
-    if header_user is not None and header_user.strip():
-        return header_user
-    raise InvalidInputError("user", "no user given", "set the request's `user` field or the X-Rapport-User header")
+        named = body_user
+    elif header_user is not None and header_user.strip():
+        named = header_user
+    user = Principal(user=acting_as, admin=acting_as is None).as_user(named)
+    if user is None:
+        raise InvalidInputError("user", "no user given", "set the request's `user` field or the X-Rapport-User header")
+    return user
 
 
 def pick_thread(header_thread: str | None) -> str | None:
@@ -110,21 +119,38 @@ def stream_chunks(first: Any, events: Iterator[Any], *, model: str, thread_id: s
     yield sse("[DONE]")
 
 
-def create_app(assistant: AssistantAPI, *, api_key: str | None = None, limits: Limits | None = None) -> FastAPI:
-    """The ASGI app over ``assistant``; with ``api_key`` every route needs ``Authorization: Bearer <key>``.
+def create_app(
+    assistant: AssistantAPI,
+    *,
+    admin_key: str | None = None,
+    keys: KeyStore | None = None,
+    limits: Limits | None = None,
+) -> FastAPI:
+    """The ASGI app over ``assistant``; with an admin key or user keys every route needs a bearer key.
 
-    Every request passes ``RequestGuard`` first (host, origin, body type and size). The API's schema is
-    at ``/v1/openapi.json``, behind the key like the API; no docs page (it would load from a CDN).
+    Every request passes ``RequestGuard`` first (host, origin, body type and size), then
+    ``access_guard`` (who it acts as; a user key only as its user). The API's schema is at
+    ``/v1/openapi.json``, behind the key like the API; no docs page (it would load from a CDN).
     """
-    keyed = bool(api_key and api_key.strip())
-    guards = [Depends(bearer_guard(api_key))] if api_key and keyed else []
+    keyed = bool(admin_key and admin_key.strip()) or (keys is not None and keys.any_active())
     app = FastAPI(
-        title="Rapport", version="0.1.0", dependencies=guards, docs_url=None, redoc_url=None, openapi_url=None
+        title="Rapport",
+        version="0.1.0",
+        dependencies=[Depends(access_guard(admin_key, keys))],
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
     )
     app.add_middleware(RequestGuard, keyed=keyed, limits=limits or Limits())
     install_error_handlers(app)
     app.include_router(store_router(assistant))  # first: its literal paths win over /memories/{memory_id}
     started = int(time.time())
+
+    @app.get("/v1/me")
+    def me(http: Request) -> dict[str, Any]:
+        """Who the request's key acts as: the page signs in with a key alone and learns its user here."""
+        principal: Principal = http.state.principal
+        return {"object": "principal", "user": principal.user, "admin": principal.admin}
 
     @app.get("/v1/models")
     def list_models() -> dict[str, Any]:
@@ -133,10 +159,12 @@ def create_app(assistant: AssistantAPI, *, api_key: str | None = None, limits: L
     @app.post("/v1/chat/completions", response_model=None)
     def chat_completions(
         request: ChatCompletionRequest,
+        http: Request,
         x_rapport_user: str | None = Header(default=None),
         x_rapport_thread: str | None = Header(default=None),
     ) -> dict[str, Any] | StreamingResponse:
-        user_id = pick_user(request.user, x_rapport_user)
+        principal: Principal = http.state.principal
+        user_id = pick_user(request.user, x_rapport_user, acting_as=principal.user)
         thread_id = pick_thread(x_rapport_thread)
         turn = request.turn()
         if not request.stream:  # the Assistant runs one turn at a time per conversation
@@ -188,5 +216,7 @@ def create_app(assistant: AssistantAPI, *, api_key: str | None = None, limits: L
         return Response(status_code=204)
 
     app.include_router(user_data_router(assistant))  # type: ignore[arg-type]  # threads, edits, recommendations
+    if keys is not None:
+        app.include_router(key_router(keys))
     install_ui(app)  # the page at `/`
     return app

@@ -82,7 +82,8 @@ async def _validation(_: Request, error: RequestValidationError) -> JSONResponse
 
 
 async def _http(_: Request, error: HTTPException) -> JSONResponse:
-    code = {401: "invalid_api_key", 404: "not_found", 405: "method_not_allowed"}.get(error.status_code)
+    codes = {401: "invalid_api_key", 403: "permission_denied", 404: "not_found", 405: "method_not_allowed"}
+    code = codes.get(error.status_code)
     return error_response(error.status_code, str(error.detail), code=code)
 
 

@@ -32,7 +32,7 @@ def check_port_free(host: str, port: int) -> None:
 def serve(
     host: str = "127.0.0.1", port: int = 8000, *, settings: Settings | None = None, chat_model: ChatModel | None = None
 ) -> None:
-    """Serve the OpenAI-compatible API until interrupted; refuses a non-loopback host without ``RAPPORT_API_KEY``.
+    """Serve the OpenAI-compatible API until interrupted; refuses a non-loopback host without ``RAPPORT_ADMIN_KEY``.
 
     While it runs it owns the data dir and says so beside the lock (URL and PID), so other ``rapport``
     commands go through it; on shutdown it finishes writing every acknowledged turn first.
@@ -44,10 +44,11 @@ def serve(
     settings = settings or Settings()
     if not 0 < port < 65536:
         raise InvalidInputError("--port", f"{port} is not a TCP port", "use 1-65535")
-    check_bind(host, settings.api_key)
+    check_bind(host, settings.server_admin_key)
     check_port_free(host, port)
 
     from agent import Assistant
+    from agent.keys import KEYS_FILE, KeyStore
     from memory.ownership import announce_server, withdraw_server
 
     from .app import create_app
@@ -57,8 +58,10 @@ def serve(
     announce_server(settings.data_dir, f"http://{client_host(host)}:{port}")
     try:
         limits = Limits(body_bytes=settings.max_body_bytes, upload_bytes=settings.max_upload_bytes)
-        app = create_app(assistant, api_key=settings.api_key, limits=limits)
-        auth = "bearer key required" if settings.api_key else "no key (loopback only)"
+        keys = KeyStore(settings.data_dir.expanduser() / KEYS_FILE)
+        app = create_app(assistant, admin_key=settings.server_admin_key, keys=keys, limits=limits)
+        keyed = settings.server_admin_key or keys.any_active()
+        auth = "bearer key required" if keyed else "no key (loopback only)"
         print(f"Rapport serving an OpenAI-compatible API on http://{host}:{port}/v1 ({auth})", flush=True)
         if not is_loopback(host):
             print("Listening beyond loopback: put TLS in front of it (a reverse proxy) before using it over a network.")

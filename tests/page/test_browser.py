@@ -308,15 +308,21 @@ def test_one_users_page_never_shows_another_users_data(page: Any, assistant: Ass
         expect(body).not_to_contain_text(secret)
 
 
-def test_beyond_loopback_the_page_asks_for_the_key_and_sends_it(
-    browser: Any, assistant: Assistant, shots: Shots
+def test_the_page_signs_in_with_a_key_alone_and_a_user_key_sees_only_its_user(
+    browser: Any, assistant: Assistant, shots: Shots, tmp_path: Any
 ) -> None:
+    from agent.keys import KeyStore
+
     assistant.remember("alice", "Alice likes green tea")
-    with live_server(create_app(assistant, api_key=KEY)) as url:
+    assistant.remember("bob", "Bob keeps bees")
+    keys = KeyStore(tmp_path / "keys.sqlite")
+    alice_key, _ = keys.create("alice")
+    with live_server(create_app(assistant, admin_key=KEY, keys=keys)) as url:
         context, page, problems = new_page(browser)
         authorized: list[str] = []
         page.on(
-            "request", lambda r: authorized.append(r.url) if r.headers.get("authorization") == f"Bearer {KEY}" else None
+            "request",
+            lambda r: authorized.append(r.url) if r.headers.get("authorization") == f"Bearer {alice_key}" else None,
         )
         page.goto(url)
         expect(page.locator("#gate-key")).to_be_visible()
@@ -324,19 +330,26 @@ def test_beyond_loopback_the_page_asks_for_the_key_and_sends_it(
         expect(page.locator("body")).not_to_contain_text("alice")  # no list of users for strangers
         shots(page, "key-prompt")
         page.fill("#api-key", "not-the-key")
-        page.fill("#key-user", "alice")
-        page.press("#key-user", "Enter")
+        page.press("#api-key", "Enter")
         expect(page.locator("#gate-error")).to_have_text("That API key is not right.")
-        page.fill("#api-key", KEY)
-        page.fill("#key-user", "alice")
+        page.fill("#api-key", alice_key)
         page.click("#gate-key button[type=submit]")
-        expect(page.locator("#who-name")).to_have_text("alice")
+        expect(page.locator("#who-name")).to_have_text("alice")  # the key said who
         page.click("#tab-memories")
         expect(page.locator("#memory-list")).to_contain_text("Alice likes green tea")
         page.click("#tab-chat")
         send(page, "hello with a key")
         assert any(u.endswith("/v1/chat/completions") for u in authorized)
         assert any("/v1/users/alice/memories" in u for u in authorized)
+        expect(page.locator("body")).not_to_contain_text("Bob keeps bees")
+        page.click("#switch-user")  # a user key picks nobody else: it asks for a key again
+        expect(page.locator("#gate-key")).to_be_visible()
+        expect(page.locator("#gate-open")).to_be_hidden()
+        page.fill("#api-key", KEY)  # the admin key may pick anyone
+        page.press("#api-key", "Enter")
+        expect(page.locator("#gate-open")).to_be_visible()
+        page.click("#user-list button[data-user=bob]")
+        expect(page.locator("#who-name")).to_have_text("bob")
         context.close()
         assert problems == []
 

@@ -43,6 +43,7 @@ MODEL_TIMEOUT_MS = 180_000
 def start_server(data_dir: Path, log: Path) -> tuple[subprocess.Popen, str]:
     env = {**os.environ, "RAPPORT_DATA_DIR": str(data_dir), "RAPPORT_LLM_PROVIDER": "local", "HF_HUB_OFFLINE": "1"}
     env.pop("RAPPORT_API_KEY", None)
+    env.pop("RAPPORT_ADMIN_KEY", None)
     port = free_port()
     handle = log.open("w")
     server = subprocess.Popen(

@@ -1,4 +1,4 @@
-// The page: who is using it (a picker on loopback, the API key beyond it), the tabs, and "forget me".
+// The page: who is using it (a picker on a keyless laptop server or for the admin key, else the user's key), the tabs, and "forget me".
 
 import { ApiError, Stale, dropKey, endSession, keepKey, request, session, startSession, userPath } from "./api.js";
 import { initChat, loadChat, resetChat } from "./chat.js";
@@ -15,6 +15,7 @@ const TABS = {
 };
 
 let needsKey = false;
+let signedIn = null; // what /v1/me said of the accepted key: {user, admin}
 
 function selectTab(name, { focus = false } = {}) {
   for (const tab of document.querySelectorAll('[role="tab"]')) {
@@ -61,12 +62,14 @@ async function showGate(message = "") {
   $("#app").hidden = true;
   $("#gate").hidden = false;
   $("#gate-error").textContent = message;
-  $("#gate-key").hidden = !needsKey;
-  $("#gate-open").hidden = needsKey;
-  if (needsKey) {
-    $("#api-key").value = sessionStorage.getItem("rapport.key") || "";
-    $("#key-user").value = localStorage.getItem("rapport.user") || "";
-    ($("#api-key").value ? $("#key-user") : $("#api-key")).focus();
+  const picker = !needsKey || Boolean(signedIn && signedIn.admin);
+  $("#gate-key").hidden = picker;
+  $("#gate-open").hidden = !picker;
+  if (!picker) {
+    dropKey(); // a user key is one person's: switching user or leaving asks for a key again
+    signedIn = null;
+    $("#api-key").value = "";
+    $("#api-key").focus();
     return;
   }
   const list = clear($("#user-list"));
@@ -86,7 +89,26 @@ async function showGate(message = "") {
   (list.querySelector("button") || $("#new-user")).focus();
 }
 
-async function enter(user, key = null) {
+// A key alone signs in: /v1/me says whose it is (a user key enters as its user) or that it is the admin key.
+async function signIn(key, remembered = null) {
+  startSession(null, key);
+  try {
+    signedIn = await request("GET", "/v1/me");
+  } catch (error) {
+    if (error instanceof Stale) return;
+    signedIn = null;
+    const wrongKey = error instanceof ApiError && error.status === 401;
+    if (wrongKey) dropKey();
+    await showGate(wrongKey ? "That API key is not right." : error.message);
+    return;
+  }
+  keepKey();
+  if (signedIn.user) await enter(signedIn.user);
+  else if (remembered) await enter(remembered);
+  else await showGate();
+}
+
+async function enter(user, key = session.key) {
   user = user.trim();
   if (!user) return;
   startSession(user, key);
@@ -95,7 +117,10 @@ async function enter(user, key = null) {
   } catch (error) {
     if (error instanceof Stale) return;
     const wrongKey = error instanceof ApiError && error.status === 401;
-    if (wrongKey) dropKey();
+    if (wrongKey) {
+      dropKey();
+      signedIn = null;
+    }
     await showGate(wrongKey ? "That API key is not right." : error.message);
     return;
   }
@@ -143,7 +168,7 @@ async function boot() {
   });
   $("#gate-key").addEventListener("submit", (event) => {
     event.preventDefault();
-    enter($("#key-user").value, $("#api-key").value.trim());
+    signIn($("#api-key").value.trim());
   });
   try {
     await request("GET", "/v1/users", undefined, { anonymous: true });
@@ -157,7 +182,8 @@ async function boot() {
     }
   }
   const remembered = localStorage.getItem("rapport.user");
-  if (remembered && (!needsKey || session.key)) await enter(remembered, session.key);
+  if (needsKey && session.key) await signIn(session.key, remembered);
+  else if (remembered && !needsKey) await enter(remembered);
   else await showGate();
   document.body.dataset.ready = "true";
 }
