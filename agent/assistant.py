@@ -20,7 +20,7 @@ from agent.llm.base import ChatModel
 from agent.model_reader import ModelReader
 from agent.outbox import OUTBOX_FILE, Outbox
 from agent.settings import Settings
-from agent.threads import DEFAULT_THREAD, delete_threads, open_checkpointer, thread_key
+from agent.threads import DEFAULT_THREAD, close_checkpointer, delete_threads, open_checkpointer, thread_key
 from agent.turn_locks import TurnLocks
 from agent.types import Reply, StreamEvent
 from agent.writer import MemoryWriter
@@ -60,7 +60,7 @@ class Assistant:
             reader=ModelReader(model, EmbeddedReader(store.embedder)),
             recommender=recommender,
         )
-        self.checkpointer = open_checkpointer(settings.data_dir.expanduser() / "threads.sqlite")
+        self.checkpointer = open_checkpointer(settings.data_dir.expanduser(), settings.database_url)
         self.graph = build_graph(self.deps, self.checkpointer)
         self._turn_locks = TurnLocks()
         replay_restores(self)  # what a killed process acknowledged is finished before anything new
@@ -278,7 +278,7 @@ class Assistant:
     def close(self) -> None:
         """Finish writing past turns' memories, close the stores and give up the data dir."""
         self.writer.close()
-        self.checkpointer.conn.close()
+        close_checkpointer(self.checkpointer)
         self.store.close()
         if self.recommender is not None:
             self.recommender.catalog.close()

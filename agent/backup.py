@@ -35,7 +35,7 @@ import numpy as np
 from pydantic import BaseModel
 
 from agent.backup_plan import FILE_FOLDERS, Checkpoint, RestorePlan, plan_restore
-from agent.threads import delete_threads, thread_key
+from agent.threads import delete_threads, thread_key, thread_keys
 from memory.errors import InvalidInputError, RapportError
 
 if TYPE_CHECKING:
@@ -208,8 +208,7 @@ def _records(assistant: Assistant) -> Iterator[dict[str, Any]]:
 
 def _thread_owners(saver: Any) -> dict[str, tuple[str, str]]:
     """Every thread's checkpoint key -> (user id, thread name), checked against the key's user hash."""
-    with saver.lock:
-        keys = [row[0] for row in saver.conn.execute("SELECT DISTINCT thread_id FROM checkpoints").fetchall()]
+    keys = thread_keys(saver)
     owners = {}
     for key in keys:
         latest = saver.get_tuple({"configurable": {"thread_id": key}})

@@ -29,6 +29,11 @@ class Settings(BaseSettings):
     chroma_url: str | None = Field(
         default=None, description="A Chroma server (http://host:port); unset means embedded Chroma on disk."
     )
+    database_url: str | None = Field(
+        default=None,
+        description="A Postgres server (postgresql://user@host:port/db) for conversation threads, shared by every "
+        "replica of `rapport serve`; unset means SQLite in the data dir.",
+    )
     llm_provider: Literal["local", "openai"] = "local"
     llm_base_url: str | None = None
     llm_api_key: str | None = None

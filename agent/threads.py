@@ -1,4 +1,4 @@
-"""Conversation threads: a SQLite checkpointer in the data dir, with thread ids scoped by user.
+"""Conversation threads: a SQLite checkpointer in the data dir (or Postgres), with thread ids scoped by user.
 
 The checkpoint key is derived from the user id and the thread name, so two users who both name a
 thread "default" never share it, and one user cannot open another's thread by guessing its name.
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import sqlite3
 import threading
 from pathlib import Path
@@ -18,10 +19,12 @@ from langgraph.checkpoint.serde.event_hooks import SerdeEvent, register_serde_ev
 from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 from langgraph.checkpoint.sqlite import SqliteSaver
 
-from memory.errors import InvalidInputError
+from memory.errors import InvalidInputError, StoreUnavailableError
 from memory.records import check_user_id
 
 DEFAULT_THREAD = "default"
+THREADS_FILE = "threads.sqlite"
+CONNECT_TIMEOUT_S = 10.0
 SAFE_ENCODINGS = ("msgpack", "null", "bytes", "bytearray")
 
 
@@ -78,33 +81,87 @@ register_serde_event_listener(_record_blocked)
 logging.getLogger("langgraph.checkpoint.serde.jsonplus").setLevel(logging.ERROR)
 
 
-def open_checkpointer(path: Path) -> SqliteSaver:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    connection = sqlite3.connect(str(path), check_same_thread=False)
+def open_checkpointer(data_dir: Path, database_url: str | None = None) -> Any:
+    """The threads' checkpointer: LangGraph's Postgres saver when ``database_url`` is set, else SQLite in the data dir.
+
+    With Postgres, every replica of ``rapport serve`` reads and writes the same threads, so a
+    conversation can go on at whichever replica answers the next turn. Both decode checkpoints strictly.
+    """
+    if database_url:
+        return _postgres_checkpointer(database_url)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    connection = sqlite3.connect(str(data_dir / THREADS_FILE), check_same_thread=False)
     saver = SqliteSaver(connection, serde=strict_serializer())
     saver.setup()
     return saver
 
 
-def thread_names(saver: SqliteSaver, user_id: str) -> list[str]:
-    """The names of the user's threads (what callers pass as ``thread_id``), most recently written first."""
-    prefix = thread_key(user_id, "")
-    with saver.lock:
-        rows = saver.conn.execute(
-            "SELECT thread_id, MAX(checkpoint_id) AS newest FROM checkpoints WHERE substr(thread_id, 1, ?) = ?"
+def _postgres_checkpointer(database_url: str) -> Any:
+    try:
+        from langgraph.checkpoint.postgres import PostgresSaver
+        from psycopg.rows import dict_row
+        from psycopg_pool import ConnectionPool
+    except ImportError:
+        raise InvalidInputError(
+            "RAPPORT_DATABASE_URL", "the Postgres packages are not installed", "pip install 'rapport[postgres]'"
+        ) from None
+    pool = ConnectionPool(
+        database_url,
+        min_size=1,
+        max_size=8,
+        kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row},
+        open=False,
+    )
+    try:
+        pool.open(wait=True, timeout=CONNECT_TIMEOUT_S)
+    except Exception as error:  # noqa: BLE001 - psycopg's pool raises its own PoolTimeout; the cause is in the log
+        pool.close()
+        raise StoreUnavailableError(
+            f"cannot reach Postgres at {_without_password(database_url)} ({type(error).__name__}): "
+            "check RAPPORT_DATABASE_URL and that the server is running"
+        ) from None
+    saver = PostgresSaver(pool, serde=strict_serializer())
+    saver.setup()
+    return saver
+
+
+def _without_password(url: str) -> str:
+    return re.sub(r"(//[^:/@]+):[^@]*@", r"\1:***@", url)
+
+
+def thread_keys(saver: Any, prefix: str = "") -> list[str]:
+    """Checkpoint keys of every thread starting with ``prefix``, most recently written first."""
+    if isinstance(saver, SqliteSaver):
+        with saver.lock:
+            rows = saver.conn.execute(
+                "SELECT thread_id, MAX(checkpoint_id) AS newest FROM checkpoints WHERE substr(thread_id, 1, ?) = ?"
+                " GROUP BY thread_id ORDER BY newest DESC",
+                (len(prefix), prefix),
+            ).fetchall()
+        return [thread for thread, _ in rows]
+    with saver._cursor() as cursor:  # PostgresSaver: its own connection handling, one query
+        cursor.execute(
+            "SELECT thread_id, MAX(checkpoint_id) AS newest FROM checkpoints WHERE left(thread_id, %s) = %s"
             " GROUP BY thread_id ORDER BY newest DESC",
             (len(prefix), prefix),
-        ).fetchall()
-    return [thread[len(prefix) :] for thread, _ in rows]
+        )
+        return [row["thread_id"] for row in cursor.fetchall()]
 
 
-def delete_threads(saver: SqliteSaver, user_id: str) -> int:
-    """Remove every checkpoint of this user's threads; returns how many threads there were."""
+def thread_names(saver: Any, user_id: str) -> list[str]:
+    """The names of the user's threads (what callers pass as ``thread_id``), most recently written first."""
     prefix = thread_key(user_id, "")
-    with saver.lock:
-        rows = saver.conn.execute(
-            "SELECT DISTINCT thread_id FROM checkpoints WHERE substr(thread_id, 1, ?) = ?", (len(prefix), prefix)
-        ).fetchall()
-    for (thread,) in rows:
-        saver.delete_thread(thread)
-    return len(rows)
+    return [key[len(prefix) :] for key in thread_keys(saver, prefix)]
+
+
+def delete_threads(saver: Any, user_id: str) -> int:
+    """Remove every checkpoint of this user's threads; returns how many threads there were."""
+    keys = thread_keys(saver, thread_key(user_id, ""))
+    for key in keys:
+        saver.delete_thread(key)
+    return len(keys)
+
+
+def close_checkpointer(saver: Any) -> None:
+    """Close the SQLite connection or the Postgres pool."""
+    saver.conn.close()

@@ -109,3 +109,14 @@ def local_model():  # -> agent.llm.local.LocalModel; imported lazily so fast tes
     model = LocalModel(cache_dir=Settings().cache_dir, n_ctx=1024)
     model.load()
     return model
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A real PostgreSQL on a free loopback port, for the whole session."""
+    from tests.postgres_server import postgres_binaries, running_postgres
+
+    if postgres_binaries() is None:
+        pytest.skip("PostgreSQL is not installed (no initdb): run `bash setup.sh`, which installs Debian's postgresql")
+    with running_postgres() as url:
+        yield url

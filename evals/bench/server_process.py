@@ -47,7 +47,8 @@ class ServerProcess:
             command += ["--token-delay", str(token_delay_s)] + (["--tools"] if tools else [])
         else:
             command = [sys.executable, "-m", "agent.cli", "serve", "--port", str(self.port)]
-        inherited = {k: v for k, v in os.environ.items() if k not in ("RAPPORT_CHROMA_URL", "RAPPORT_API_KEY")}
+        own = ("RAPPORT_CHROMA_URL", "RAPPORT_API_KEY", "RAPPORT_ADMIN_KEY", "RAPPORT_DATABASE_URL")  # only via env=
+        inherited = {k: v for k, v in os.environ.items() if k not in own}
         env = {**inherited, "RAPPORT_DATA_DIR": str(self.data_dir), "HF_HUB_OFFLINE": "1", **(env or {})}
         self._log = tempfile.NamedTemporaryFile(prefix="rapport-serve-", suffix=".log", delete=False)  # noqa: SIM115
         repo = Path(__file__).resolve().parents[2]

@@ -1,0 +1,98 @@
+"""Threads in Postgres: two assistants (two replicas' worth) over one real PostgreSQL and one real Chroma
+server hold one conversation between them, turn by turn. The chat model is the scripted one."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from agent import Assistant
+from agent.settings import Settings
+from evals.bench.server_process import ServerProcess
+from memory import MemoryStore
+from memory.errors import StoreUnavailableError
+from tests.page.support import SlowTokens, scripted_reply
+
+pytestmark = [pytest.mark.postgres, pytest.mark.server]
+
+
+@pytest.fixture
+def replicas(tmp_path: Path, chroma_server: str, postgres_url: str) -> Iterator[tuple[Assistant, Assistant]]:
+    opened = [
+        Assistant.open(
+            Settings(data_dir=tmp_path / name, chroma_url=chroma_server, database_url=postgres_url),
+            chat_model=SlowTokens(reply_fn=scripted_reply),
+        )
+        for name in ("a", "b")
+    ]
+    yield opened[0], opened[1]
+    for assistant in opened:
+        assistant.close()
+
+
+def test_a_conversation_alternates_replicas_turn_by_turn_and_stays_one(replicas, chroma_server: str) -> None:
+    a, b = replicas
+    user = f"ana-{uuid.uuid4().hex[:8]}"  # the servers live for the whole session
+    said = ["I'm Ana and I work as a nurse.", "I live in Porto.", "I have a cat called Miso."]
+    for replica, message in zip((a, b, a), said, strict=True):
+        replica.chat(user, message, thread_id="t1")
+    for replica in (a, b):
+        assert [turn.message for turn in replica.turns(user, thread_id="t1")] == said
+        assert [(t.id, t.turns) for t in replica.threads(user)] == [("t1", 3)]
+        assert [m["content"] for m in replica.history(user, thread_id="t1") if m["role"] == "user"] == said
+    a.flush()
+    b.flush()
+    with MemoryStore(url=chroma_server) as fresh:  # a replica re-reads another's writes within REMOTE_CACHE_TTL_S
+        stored = " ".join(m.text for m in fresh.list(user))
+    assert "nurse" in stored and "Porto" in stored and "Miso" in stored  # each replica's writes, one store
+    b.chat(user, "Hello again", thread_id="t2")
+    assert [t.id for t in a.threads(user)] == ["t2", "t1"]  # most recently used first, seen from the other
+    b.forget(user)
+    assert a.threads(user) == []  # threads live in Postgres only: gone for every replica at once
+    with MemoryStore(url=chroma_server) as fresh:
+        assert fresh.list(user) == []
+
+
+def test_threads_of_one_user_stay_apart_from_another_users(replicas) -> None:
+    a, b = replicas
+    alice, bob = (f"{name}-{uuid.uuid4().hex[:8]}" for name in ("alice", "bob"))
+    a.chat(alice, "My PIN is 4417.", thread_id="default")
+    b.chat(bob, "Hi there", thread_id="default")
+    assert [t.message for t in b.turns(bob)] == ["Hi there"]
+    assert [t.message for t in a.turns(alice)] == ["My PIN is 4417."]
+    a.forget(alice)
+    assert [t.message for t in b.turns(bob)] == ["Hi there"]
+
+
+def test_two_rapport_serve_replicas_hold_one_conversation(tmp_path: Path, chroma_server: str, postgres_url: str):
+    env = {"RAPPORT_CHROMA_URL": chroma_server, "RAPPORT_DATABASE_URL": postgres_url}
+    user = f"kim-{uuid.uuid4().hex[:8]}"
+    said = ["I'm Kim.", "I play the cello.", "I live in Seoul.", "I'm allergic to kiwi."]
+    with ServerProcess(tmp_path / "one", env=env) as one, ServerProcess(tmp_path / "two", env=env) as two:
+        for turn, message in enumerate(said):
+            replica = (one, two)[turn % 2]
+            body = {"model": "rapport", "user": user, "messages": [{"role": "user", "content": message}]}
+            response = httpx.post(
+                f"{replica.url}/v1/chat/completions", json=body, headers={"X-Rapport-Thread": "t"}, timeout=120
+            )
+            assert response.status_code == 200, response.text
+        for replica in (one, two):
+            thread = httpx.get(f"{replica.url}/v1/users/{user}/threads/t", timeout=60).json()
+            assert [turn["message"] for turn in thread["turns"]] == said, thread
+    with MemoryStore(url=chroma_server) as fresh:  # both stopped: each drained its own outbox into one store
+        stored = " ".join(m.text for m in fresh.list(user))
+    assert all(word in stored for word in ("Kim", "cello", "Seoul", "kiwi")), stored
+
+
+def test_an_unreachable_database_is_a_clear_error(tmp_path: Path) -> None:
+    from tests.live_server import free_port
+
+    url = f"postgresql://rapport:secret@127.0.0.1:{free_port()}/postgres?connect_timeout=1"
+    settings = Settings(data_dir=tmp_path / "data", database_url=url)
+    with pytest.raises(StoreUnavailableError, match="RAPPORT_DATABASE_URL") as raised:
+        Assistant.open(settings, chat_model=SlowTokens(reply_fn=scripted_reply))
+    assert "secret" not in str(raised.value) and "127.0.0.1" in str(raised.value)
