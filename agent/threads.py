@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
 import sqlite3
 import threading
 from pathlib import Path
@@ -19,12 +18,12 @@ from langgraph.checkpoint.serde.event_hooks import SerdeEvent, register_serde_ev
 from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 from langgraph.checkpoint.sqlite import SqliteSaver
 
-from memory.errors import InvalidInputError, StoreUnavailableError
+from agent.sql import CONNECT_TIMEOUT_S, unreachable
+from memory.errors import InvalidInputError
 from memory.records import check_user_id
 
 DEFAULT_THREAD = "default"
 THREADS_FILE = "threads.sqlite"
-CONNECT_TIMEOUT_S = 10.0
 SAFE_ENCODINGS = ("msgpack", "null", "bytes", "bytearray")
 
 
@@ -116,17 +115,10 @@ def _postgres_checkpointer(database_url: str) -> Any:
         pool.open(wait=True, timeout=CONNECT_TIMEOUT_S)
     except Exception as error:  # noqa: BLE001 - psycopg's pool raises its own PoolTimeout; the cause is in the log
         pool.close()
-        raise StoreUnavailableError(
-            f"cannot reach Postgres at {_without_password(database_url)} ({type(error).__name__}): "
-            "check RAPPORT_DATABASE_URL and that the server is running"
-        ) from None
+        raise unreachable(database_url, error) from None
     saver = PostgresSaver(pool, serde=strict_serializer())
     saver.setup()
     return saver
-
-
-def _without_password(url: str) -> str:
-    return re.sub(r"(//[^:/@]+):[^@]*@", r"\1:***@", url)
 
 
 def thread_keys(saver: Any, prefix: str = "") -> list[str]:

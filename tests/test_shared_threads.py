@@ -96,3 +96,19 @@ def test_an_unreachable_database_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(StoreUnavailableError, match="RAPPORT_DATABASE_URL") as raised:
         Assistant.open(settings, chat_model=SlowTokens(reply_fn=scripted_reply))
     assert "secret" not in str(raised.value) and "127.0.0.1" in str(raised.value)
+
+
+def test_a_user_key_made_on_one_replica_works_on_every_replica(tmp_path: Path, postgres_url: str) -> None:
+    from agent.keys import KeyStore
+
+    one, two = KeyStore.open(tmp_path / "one", postgres_url), KeyStore.open(tmp_path / "two", postgres_url)
+    try:
+        key, info = one.create(f"zoe-{uuid.uuid4().hex[:8]}")
+        assert two.user_of(key) == info.user_id
+        assert info.key_id in {k.key_id for k in two.all_keys()}
+        two.revoke(info.key_id)
+        assert one.user_of(key) is None
+        assert not (tmp_path / "one" / "keys.sqlite").exists()  # nothing of it in a data dir
+    finally:
+        one.close()
+        two.close()

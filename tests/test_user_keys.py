@@ -40,7 +40,7 @@ def assistant(tmp_path: Path, embedder) -> Iterator[Assistant]:
 
 @pytest.fixture
 def keys(tmp_path: Path) -> KeyStore:
-    return KeyStore(tmp_path / "keys.sqlite")
+    return KeyStore.open(tmp_path)
 
 
 def bearer(key: str) -> dict[str, str]:
@@ -67,10 +67,10 @@ def filled(template: str, user: str) -> str:
     return re.sub(r"\{(\w+)\}", lambda m: user if m.group(1) == "user_id" else "x1", template)
 
 
-def test_a_key_is_stored_only_as_its_hash_and_works_until_revoked(keys: KeyStore) -> None:
+def test_a_key_is_stored_only_as_its_hash_and_works_until_revoked(keys: KeyStore, tmp_path: Path) -> None:
     key, info = keys.create("alice")
     assert key.startswith("rk_") and info.user_id == "alice" and info.active
-    raw = keys.path.read_bytes()
+    raw = (tmp_path / "keys.sqlite").read_bytes()
     assert key.encode() not in raw and key.split("_")[-1].encode() not in raw
     assert hashlib.sha256(key.encode()).hexdigest().encode() in raw
     assert keys.user_of(key) == "alice"
@@ -83,8 +83,8 @@ def test_a_key_is_stored_only_as_its_hash_and_works_until_revoked(keys: KeyStore
         keys.revoke("nope")
     with pytest.raises(InvalidInputError, match="user_id"):
         keys.create(" alice")
-    with sqlite3.connect(keys.path) as db:
-        assert db.execute("SELECT COUNT(*) FROM api_keys").fetchone() == (1,)
+    with sqlite3.connect(tmp_path / "keys.sqlite") as db:
+        assert db.execute("SELECT COUNT(*) FROM rapport_api_keys").fetchone() == (1,)
 
 
 def test_a_user_key_gets_403_on_every_route_naming_another_user(assistant: Assistant, keys: KeyStore) -> None:
@@ -167,12 +167,12 @@ def test_rapport_keys_create_list_revoke(tmp_path: Path, monkeypatch: pytest.Mon
     monkeypatch.setenv("RAPPORT_DATA_DIR", str(tmp_path))
     assert cli_main(["keys", "create", "--user", "alice"]) == 0
     key = capsys.readouterr().out.splitlines()[0]
-    assert KeyStore(tmp_path / "keys.sqlite").user_of(key) == "alice"
+    assert KeyStore.open(tmp_path).user_of(key) == "alice"
     assert cli_main(["keys", "list", "--json"]) == 0
     listed = json.loads(capsys.readouterr().out)
     assert [k["user_id"] for k in listed] == ["alice"] and key not in json.dumps(listed)
     assert cli_main(["keys", "revoke", listed[0]["key_id"]]) == 0
     assert "revoked" in capsys.readouterr().out
-    assert KeyStore(tmp_path / "keys.sqlite").user_of(key) is None
+    assert KeyStore.open(tmp_path).user_of(key) is None
     assert cli_main(["keys", "revoke", "nope"]) == 2
     assert "rapport keys list" in capsys.readouterr().err

@@ -29,10 +29,11 @@ def register(*, commands: argparse._SubParsersAction, **_: argparse._SubParsersA
 
 
 def _store():  # -> KeyStore
-    from agent.keys import KEYS_FILE, KeyStore
+    from agent.keys import KeyStore
     from agent.settings import Settings
 
-    return KeyStore(Settings().data_dir.expanduser() / KEYS_FILE)
+    settings = Settings()
+    return KeyStore.open(settings.data_dir.expanduser(), settings.database_url)
 
 
 def _create(args: argparse.Namespace) -> int:

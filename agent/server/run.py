@@ -48,17 +48,17 @@ def serve(
     check_port_free(host, port)
 
     from agent import Assistant
-    from agent.keys import KEYS_FILE, KeyStore
+    from agent.keys import KeyStore
     from memory.ownership import announce_server, withdraw_server
 
     from .app import create_app
     from .guard import Limits
 
     assistant = Assistant.open(settings, chat_model=chat_model)  # takes the data dir, or names its owner
+    keys = KeyStore.open(settings.data_dir.expanduser(), settings.database_url)
     announce_server(settings.data_dir, f"http://{client_host(host)}:{port}")
     try:
         limits = Limits(body_bytes=settings.max_body_bytes, upload_bytes=settings.max_upload_bytes)
-        keys = KeyStore(settings.data_dir.expanduser() / KEYS_FILE)
         app = create_app(assistant, admin_key=settings.server_admin_key, keys=keys, limits=limits)
         keyed = settings.server_admin_key or keys.any_active()
         auth = "bearer key required" if keyed else "no key (loopback only)"
@@ -68,6 +68,7 @@ def serve(
         uvicorn.run(app, host=host.strip("[]"), port=port, log_level="info", timeout_graceful_shutdown=5)
     finally:
         withdraw_server(settings.data_dir)
+        keys.close()
         try:
             assistant.flush()  # every acknowledged turn is written before the data dir is let go
         finally:

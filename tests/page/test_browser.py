@@ -315,7 +315,7 @@ def test_the_page_signs_in_with_a_key_alone_and_a_user_key_sees_only_its_user(
 
     assistant.remember("alice", "Alice likes green tea")
     assistant.remember("bob", "Bob keeps bees")
-    keys = KeyStore(tmp_path / "keys.sqlite")
+    keys = KeyStore.open(tmp_path)
     alice_key, _ = keys.create("alice")
     with live_server(create_app(assistant, admin_key=KEY, keys=keys)) as url:
         context, page, problems = new_page(browser)
