@@ -63,7 +63,9 @@ class PostgresDatabase:
             raise InvalidInputError(
                 "RAPPORT_DATABASE_URL", "the Postgres packages are not installed", "pip install 'rapport[postgres]'"
             ) from None
-        self._pool = ConnectionPool(url, min_size=1, max_size=4, open=False)
+        self._pool = ConnectionPool(
+            url, min_size=1, max_size=4, timeout=CONNECT_TIMEOUT_S, check=ConnectionPool.check_connection, open=False
+        )
         try:
             self._pool.open(wait=True, timeout=CONNECT_TIMEOUT_S)
         except Exception as error:  # noqa: BLE001 - the pool raises its own PoolTimeout; the cause is in its log

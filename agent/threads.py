@@ -108,6 +108,8 @@ def _postgres_checkpointer(database_url: str) -> Any:
         database_url,
         min_size=1,
         max_size=8,
+        timeout=CONNECT_TIMEOUT_S,  # how long a request waits for a connection while the server is down
+        check=ConnectionPool.check_connection,  # connections broken by a restart are replaced, not handed out
         kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row},
         open=False,
     )

@@ -118,5 +118,5 @@ def postgres_url() -> Iterator[str]:
 
     if postgres_binaries() is None:
         pytest.skip("PostgreSQL is not installed (no initdb): run `bash setup.sh`, which installs Debian's postgresql")
-    with running_postgres() as url:
-        yield url
+    with running_postgres() as server:
+        yield server.url

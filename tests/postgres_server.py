@@ -28,27 +28,45 @@ def postgres_binaries() -> Path | None:
     return Path(versions[-1]).parent if versions else None
 
 
+class PostgresServer:
+    """A throwaway server in its own folder; ``stop`` and ``start`` it again to test a restart."""
+
+    def __init__(self, binaries: Path) -> None:
+        self.binaries = binaries
+        self.as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        self.folder = Path(tempfile.mkdtemp(prefix="rapport-pg-"))  # not under pytest's root-only tmp tree
+        if self.as_postgres:
+            shutil.chown(self.folder, "postgres")
+        self.port = free_port()
+        self.url = f"postgresql://rapport@127.0.0.1:{self.port}/postgres"
+        self.data = self.folder / "data"
+        self._run(str(binaries / "initdb"), "-D", str(self.data), "-U", "rapport", "--auth=trust", "--no-sync")
+
+    def start(self) -> None:
+        options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off"
+        log = self.folder / "server.log"
+        self._run(str(self.binaries / "pg_ctl"), "-D", str(self.data), "-o", options, "-l", str(log), "-w", "start")
+
+    def stop(self) -> None:
+        self._run(str(self.binaries / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop")
+
+    def remove(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def _run(self, *args: str) -> None:
+        subprocess.run([*self.as_postgres, *args], check=True, capture_output=True, timeout=60)
+
+
 @contextmanager
-def running_postgres() -> Iterator[str]:
-    """Start a throwaway server; yields its URL (database ``postgres``, user ``rapport``, trust auth)."""
+def running_postgres() -> Iterator[PostgresServer]:
+    """Start a throwaway server (database ``postgres``, user ``rapport``, trust auth); removed afterwards."""
     binaries = postgres_binaries()
     if binaries is None:
         raise RuntimeError("PostgreSQL is not installed: run `bash setup.sh` (it installs Debian's postgresql)")
-    as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-    folder = Path(tempfile.mkdtemp(prefix="rapport-pg-"))  # not under pytest's root-only tmp tree
-    if as_postgres:
-        shutil.chown(folder, "postgres")
-    port = free_port()
-    data, log = folder / "data", folder / "server.log"
-
-    def run(*args: str) -> None:
-        subprocess.run([*as_postgres, *args], check=True, capture_output=True, timeout=60)
-
-    run(str(binaries / "initdb"), "-D", str(data), "-U", "rapport", "--auth=trust", "--no-sync")
-    options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off"
-    run(str(binaries / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(log), "-w", "start")
+    server = PostgresServer(binaries)
+    server.start()
     try:
-        yield f"postgresql://rapport@127.0.0.1:{port}/postgres"
+        yield server
     finally:
-        run(str(binaries / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop")
-        shutil.rmtree(folder, ignore_errors=True)
+        server.stop()
+        server.remove()

@@ -88,6 +88,37 @@ def test_two_rapport_serve_replicas_hold_one_conversation(tmp_path: Path, chroma
     assert all(word in stored for word in ("Kim", "cello", "Seoul", "kiwi")), stored
 
 
+def test_postgres_restarted_answers_503_while_down_and_recovers_by_itself(tmp_path: Path, chroma_server: str):
+    from agent.server import create_app
+    from tests.live_server import live_server
+    from tests.postgres_server import running_postgres
+
+    user = f"lena-{uuid.uuid4().hex[:8]}"
+    with running_postgres() as database:
+        settings = Settings(data_dir=tmp_path / "data", chroma_url=chroma_server, database_url=database.url)
+        assistant = Assistant.open(settings, chat_model=SlowTokens(reply_fn=scripted_reply))
+        try:
+            with live_server(create_app(assistant)) as url:
+
+                def chat(message: str) -> httpx.Response:
+                    body = {"model": "rapport", "user": user, "messages": [{"role": "user", "content": message}]}
+                    return httpx.post(f"{url}/v1/chat/completions", json=body, timeout=120)
+
+                assert chat("I'm Lena.").status_code == 200
+                database.stop()
+                down = chat("I play chess.")
+                assert down.status_code == 503, down.text
+                assert down.json()["error"]["code"] == "unavailable" and "RAPPORT_DATABASE_URL" in down.text
+                database.start()
+                assert chat("I live in Graz.").status_code == 200  # no restart of the replica needed
+                assert [t.message for t in assistant.turns(user)] == ["I'm Lena.", "I live in Graz."]
+            assistant.flush()
+            stored = " ".join(m.text for m in assistant.memories(user, k=20))
+            assert "Lena" in stored and "Graz" in stored  # every acknowledged turn's memories
+        finally:
+            assistant.close()
+
+
 def test_an_unreachable_database_is_a_clear_error(tmp_path: Path) -> None:
     from tests.live_server import free_port
 

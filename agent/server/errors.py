@@ -92,6 +92,22 @@ async def _rapport(_: Request, error: RapportError) -> JSONResponse:
     return error_response(status, str(error), **fields)
 
 
+async def _database_down(_: Request, error: Exception) -> JSONResponse:
+    log.warning("database unavailable: %s", type(error).__name__)
+    message = "the database does not answer (RAPPORT_DATABASE_URL): retry shortly"
+    return error_response(503, message, kind="server_error", code="unavailable")
+
+
+def database_errors() -> tuple[type[Exception], ...]:
+    """Postgres errors that mean "down or unreachable" (a restart, a network cut); none without the extra."""
+    try:
+        import psycopg
+        import psycopg_pool
+    except ImportError:
+        return ()
+    return (psycopg.OperationalError, psycopg_pool.PoolTimeout)
+
+
 async def _unexpected(request: Request, error: Exception) -> JSONResponse:
     log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=error)
     return error_response(500, "internal error: see the server log", kind="server_error")
@@ -102,4 +118,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(HTTPException, _http)
     app.add_exception_handler(RapportError, _rapport)
+    for error_type in database_errors():  # the pool reconnects by itself once the server is back
+        app.add_exception_handler(error_type, _database_down)
     app.add_exception_handler(Exception, _unexpected)
