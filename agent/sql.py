@@ -53,24 +53,38 @@ class SqliteDatabase:
         """Nothing is held open between calls."""
 
 
+def open_pool(url: str, *, max_size: int, **connection_options: Any) -> Any:
+    """A psycopg pool, connected now (or a clear error naming the URL and the setting).
+
+    A request waits at most ``CONNECT_TIMEOUT_S`` for a connection while the server is down, and a
+    connection a restart broke is replaced, not handed out: a replica recovers by itself.
+    """
+    try:
+        from psycopg_pool import ConnectionPool
+    except ImportError:
+        raise missing_postgres_packages() from None
+    pool = ConnectionPool(
+        url,
+        min_size=1,
+        max_size=max_size,
+        timeout=CONNECT_TIMEOUT_S,
+        check=ConnectionPool.check_connection,
+        kwargs=connection_options,
+        open=False,
+    )
+    try:
+        pool.open(wait=True, timeout=CONNECT_TIMEOUT_S)
+    except Exception as error:  # noqa: BLE001 - the pool raises its own PoolTimeout; the cause is in its log
+        pool.close()
+        raise unreachable(url, error) from None
+    return pool
+
+
 class PostgresDatabase:
     """A Postgres database through a small connection pool; the schema is created on first use."""
 
     def __init__(self, url: str, schema: str) -> None:
-        try:
-            from psycopg_pool import ConnectionPool
-        except ImportError:
-            raise InvalidInputError(
-                "RAPPORT_DATABASE_URL", "the Postgres packages are not installed", "pip install 'rapport[postgres]'"
-            ) from None
-        self._pool = ConnectionPool(
-            url, min_size=1, max_size=4, timeout=CONNECT_TIMEOUT_S, check=ConnectionPool.check_connection, open=False
-        )
-        try:
-            self._pool.open(wait=True, timeout=CONNECT_TIMEOUT_S)
-        except Exception as error:  # noqa: BLE001 - the pool raises its own PoolTimeout; the cause is in its log
-            self._pool.close()
-            raise unreachable(url, error) from None
+        self._pool = open_pool(url, max_size=4)
         with self._pool.connection() as connection:
             connection.execute(schema)
 
@@ -81,6 +95,12 @@ class PostgresDatabase:
 
     def close(self) -> None:
         self._pool.close()
+
+
+def missing_postgres_packages() -> InvalidInputError:
+    return InvalidInputError(
+        "RAPPORT_DATABASE_URL", "the Postgres packages are not installed", "pip install 'rapport[postgres]'"
+    )
 
 
 def unreachable(url: str, error: BaseException) -> StoreUnavailableError:

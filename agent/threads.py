@@ -18,7 +18,7 @@ from langgraph.checkpoint.serde.event_hooks import SerdeEvent, register_serde_ev
 from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 from langgraph.checkpoint.sqlite import SqliteSaver
 
-from agent.sql import CONNECT_TIMEOUT_S, unreachable
+from agent.sql import missing_postgres_packages, open_pool
 from memory.errors import InvalidInputError
 from memory.records import check_user_id
 
@@ -99,25 +99,9 @@ def _postgres_checkpointer(database_url: str) -> Any:
     try:
         from langgraph.checkpoint.postgres import PostgresSaver
         from psycopg.rows import dict_row
-        from psycopg_pool import ConnectionPool
     except ImportError:
-        raise InvalidInputError(
-            "RAPPORT_DATABASE_URL", "the Postgres packages are not installed", "pip install 'rapport[postgres]'"
-        ) from None
-    pool = ConnectionPool(
-        database_url,
-        min_size=1,
-        max_size=8,
-        timeout=CONNECT_TIMEOUT_S,  # how long a request waits for a connection while the server is down
-        check=ConnectionPool.check_connection,  # connections broken by a restart are replaced, not handed out
-        kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row},
-        open=False,
-    )
-    try:
-        pool.open(wait=True, timeout=CONNECT_TIMEOUT_S)
-    except Exception as error:  # noqa: BLE001 - psycopg's pool raises its own PoolTimeout; the cause is in the log
-        pool.close()
-        raise unreachable(database_url, error) from None
+        raise missing_postgres_packages() from None
+    pool = open_pool(database_url, max_size=8, autocommit=True, prepare_threshold=0, row_factory=dict_row)
     saver = PostgresSaver(pool, serde=strict_serializer())
     saver.setup()
     return saver
