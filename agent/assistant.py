@@ -17,6 +17,7 @@ from agent.graph import AgentDeps, build_graph, turn_input
 from agent.imports import import_records, replay_imports
 from agent.llm import get_chat_model
 from agent.llm.base import ChatModel
+from agent.memory_versions import MemoryVersions
 from agent.model_reader import ModelReader
 from agent.outbox import OUTBOX_FILE, Outbox
 from agent.settings import Settings
@@ -74,7 +75,11 @@ class Assistant:
         """Open with settings from the environment (``RAPPORT_*``) unless given; nothing heavy loads yet."""
         settings = settings or Settings()
         location = {"url": settings.chroma_url} if settings.chroma_url else {"path": settings.chroma_path}
-        store = store or MemoryStore(**location)
+        if store is None:
+            # Replicas over one Chroma server see each other's writes at once through a counter in Postgres.
+            shared = settings.chroma_url and settings.database_url
+            changes = MemoryVersions.open(settings.database_url) if shared else None
+            store = MemoryStore(**location, changes=changes)
         model = chat_model or get_chat_model(settings)
         catalog = Catalog(**location, embedder=store.embedder)  # read on first use; may still be empty
         recommender = Recommender(store, catalog, knn_path=default_knn_path(settings), chat_model=model)

@@ -97,6 +97,16 @@ class PostgresDatabase:
         self._pool.close()
 
 
+def database_down_errors() -> tuple[type[Exception], ...]:
+    """Postgres errors that mean "down or unreachable" (a restart, a network cut); none without the extra."""
+    try:
+        import psycopg
+        import psycopg_pool
+    except ImportError:
+        return ()
+    return (psycopg.OperationalError, psycopg_pool.PoolTimeout)
+
+
 def missing_postgres_packages() -> InvalidInputError:
     return InvalidInputError(
         "RAPPORT_DATABASE_URL", "the Postgres packages are not installed", "pip install 'rapport[postgres]'"

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import numpy as np
 from chromadb.api.models.Collection import Collection
@@ -52,6 +52,21 @@ HYBRID_DEPTH = 50
 REMOTE_CACHE_TTL_S = 5.0  # other clients of a shared server may write; re-read a user's records this often
 
 
+class ChangeLog(Protocol):
+    """A counter per user that every writer bumps, shared by all clients of one Chroma server.
+
+    With it, a client re-reads a user's records as soon as another one changed them (a memory
+    forgotten at one replica is gone at all of them on their next read); ``REMOTE_CACHE_TTL_S``
+    still bounds a cache's age, for a bump lost while the counter was unreachable. Both methods
+    return None when the counter cannot be reached: the cache is then not trusted, and writes go on.
+    ``agent.memory_versions`` keeps it in Postgres.
+    """
+
+    def version(self, user_id: str) -> int | None: ...
+    def bump(self, user_id: str) -> int | None: ...
+    def close(self) -> None: ...
+
+
 def collection_name(user_id: str) -> str:
     return COLLECTION_PREFIX + hashlib.sha256(user_id.encode("utf-8")).hexdigest()[:40]
 
@@ -60,9 +75,14 @@ class MemoryStore:
     """The user-scoped memory API: add, search, update, supersede, delete, forget, export, import."""
 
     def __init__(
-        self, path: str | Path | None = None, url: str | None = None, embedder: Embedder | None = None
+        self,
+        path: str | Path | None = None,
+        url: str | None = None,
+        embedder: Embedder | None = None,
+        changes: ChangeLog | None = None,
     ) -> None:
         connection = connect(path, url)
+        self._changes = changes
         self.embedder = embedder or get_embedder()
         self.location = connection.location
         self._remote = connection.remote
@@ -186,6 +206,7 @@ class MemoryStore:
         with self._lock:
             self._collection(user_id).delete(ids=[memory_id])
             self._user_records(user_id).remove([memory_id])
+            self._changed(user_id)
 
     def forget(self, user_id: str) -> int:
         """Remove every record of this user; returns how many there were. Nobody else's data is touched."""
@@ -194,6 +215,8 @@ class MemoryStore:
             collection = self._collection(user_id, create=False)
             self._records.pop(user_id, None)
             self._profiles().delete(where={"rapport_user_id": user_id})
+            if self._changes is not None:
+                self._changes.bump(user_id)
             if collection is None:
                 return 0
             count = collection.count()
@@ -339,6 +362,8 @@ class MemoryStore:
             client, self._client_open = self._client_open, False
         if client:
             self._client.close()
+        if self._changes is not None:
+            self._changes.close()  # the store owns it: one per store
         if self._claim is not None:
             self._claim.release()
 
@@ -406,6 +431,18 @@ class MemoryStore:
                 embeddings=np.asarray(vectors, dtype=np.float32),
             )
             self._user_records(user_id).put(memories)
+            self._changed(user_id)
+
+    def _changed(self, user_id: str) -> None:
+        """Tell other clients this user's records changed; keep ours only if nobody else wrote in between."""
+        if self._changes is None:
+            return
+        version = self._changes.bump(user_id)
+        records = self._records.get(user_id)
+        if version is not None and records is not None and records.version == version - 1:
+            records.version = version
+        else:
+            self._records.pop(user_id, None)
 
     def _collection(self, user_id: str, *, create: bool = False) -> Collection | None:
         name = collection_name(user_id)
@@ -435,15 +472,22 @@ class MemoryStore:
     def _user_records(self, user_id: str) -> UserRecords:
         with self._lock:
             records = self._records.get(user_id)
-            if records is not None and not self._stale(records):
+            if records is not None and not self._stale(user_id, records):
                 return records
+            version = self._changes.version(user_id) if self._changes is not None else None  # before the records
             collection = self._collection(user_id, create=False)
             records = UserRecords(self._read_all(collection, user_id) if collection is not None else [])
+            records.version = version
             self._records[user_id] = records
             return records
 
-    def _stale(self, records: UserRecords) -> bool:
-        return self._remote and time.monotonic() - records.loaded_at > REMOTE_CACHE_TTL_S
+    def _stale(self, user_id: str, records: UserRecords) -> bool:
+        if self._remote and time.monotonic() - records.loaded_at > REMOTE_CACHE_TTL_S:
+            return True
+        if self._changes is None:
+            return False
+        version = self._changes.version(user_id)
+        return version is None or version != records.version
 
     def _read_all(self, collection: Collection, user_id: str) -> Iterator[Memory]:
         page = 5000

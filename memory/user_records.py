@@ -41,6 +41,7 @@ class UserRecords:
     def __init__(self, memories: Iterable[Memory]) -> None:
         self.by_id: dict[str, Memory] = {m.id: m for m in memories}
         self.loaded_at = time.monotonic()
+        self.version: int | None = None  # the shared change counter's value when loaded (``store.ChangeLog``)
         self._keyword: _Keyword | None = None
 
     def __len__(self) -> int:

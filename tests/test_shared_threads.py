@@ -46,13 +46,14 @@ def test_a_conversation_alternates_replicas_turn_by_turn_and_stays_one(replicas,
         assert [m["content"] for m in replica.history(user, thread_id="t1") if m["role"] == "user"] == said
     a.flush()
     b.flush()
-    with MemoryStore(url=chroma_server) as fresh:  # a replica re-reads another's writes within REMOTE_CACHE_TTL_S
-        stored = " ".join(m.text for m in fresh.list(user))
-    assert "nurse" in stored and "Porto" in stored and "Miso" in stored  # each replica's writes, one store
+    for replica in (a, b):  # each replica's writes, one store, seen at once by the other (a counter in Postgres)
+        stored = " ".join(m.text for m in replica.memories(user, k=50))
+        assert "nurse" in stored and "Porto" in stored and "Miso" in stored
     b.chat(user, "Hello again", thread_id="t2")
     assert [t.id for t in a.threads(user)] == ["t2", "t1"]  # most recently used first, seen from the other
     b.forget(user)
     assert a.threads(user) == []  # threads live in Postgres only: gone for every replica at once
+    assert a.memories(user) == [] and a.memories(user, query="Where do I live?") == []  # not a stale cache
     with MemoryStore(url=chroma_server) as fresh:
         assert fresh.list(user) == []
 

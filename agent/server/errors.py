@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from agent.llm.errors import LLMOutputError, ModelUnavailableError
+from agent.sql import database_down_errors
 from memory.errors import (
     InvalidInputError,
     NotFoundError,
@@ -98,16 +99,6 @@ async def _database_down(_: Request, error: Exception) -> JSONResponse:
     return error_response(503, message, kind="server_error", code="unavailable")
 
 
-def database_errors() -> tuple[type[Exception], ...]:
-    """Postgres errors that mean "down or unreachable" (a restart, a network cut); none without the extra."""
-    try:
-        import psycopg
-        import psycopg_pool
-    except ImportError:
-        return ()
-    return (psycopg.OperationalError, psycopg_pool.PoolTimeout)
-
-
 async def _unexpected(request: Request, error: Exception) -> JSONResponse:
     log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=error)
     return error_response(500, "internal error: see the server log", kind="server_error")
@@ -118,6 +109,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(HTTPException, _http)
     app.add_exception_handler(RapportError, _rapport)
-    for error_type in database_errors():  # the pool reconnects by itself once the server is back
+    for error_type in database_down_errors():  # the pool reconnects by itself once the server is back
         app.add_exception_handler(error_type, _database_down)
     app.add_exception_handler(Exception, _unexpected)
