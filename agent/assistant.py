@@ -21,7 +21,7 @@ from agent.memory_versions import MemoryVersions
 from agent.model_reader import ModelReader
 from agent.outbox import OUTBOX_FILE, Outbox
 from agent.settings import Settings
-from agent.threads import DEFAULT_THREAD, close_checkpointer, delete_threads, open_checkpointer, thread_key
+from agent.threads import DEFAULT_THREAD, delete_threads, open_checkpointer, thread_key
 from agent.turn_locks import TurnLocks
 from agent.types import Reply, StreamEvent
 from agent.writer import MemoryWriter
@@ -283,7 +283,7 @@ class Assistant:
     def close(self) -> None:
         """Finish writing past turns' memories, close the stores and give up the data dir."""
         self.writer.close()
-        close_checkpointer(self.checkpointer)
+        self.checkpointer.conn.close()  # SQLite's connection or the Postgres pool
         self.store.close()
         if self.recommender is not None:
             self.recommender.catalog.close()

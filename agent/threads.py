@@ -138,8 +138,3 @@ def delete_threads(saver: Any, user_id: str) -> int:
     for key in keys:
         saver.delete_thread(key)
     return len(keys)
-
-
-def close_checkpointer(saver: Any) -> None:
-    """Close the SQLite connection or the Postgres pool."""
-    saver.conn.close()

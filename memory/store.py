@@ -215,8 +215,7 @@ class MemoryStore:
             collection = self._collection(user_id, create=False)
             self._records.pop(user_id, None)
             self._profiles().delete(where={"rapport_user_id": user_id})
-            if self._changes is not None:
-                self._changes.bump(user_id)
+            self._changed(user_id)
             if collection is None:
                 return 0
             count = collection.count()
@@ -472,22 +471,20 @@ class MemoryStore:
     def _user_records(self, user_id: str) -> UserRecords:
         with self._lock:
             records = self._records.get(user_id)
-            if records is not None and not self._stale(user_id, records):
-                return records
             version = self._changes.version(user_id) if self._changes is not None else None  # before the records
+            if records is not None and not self._stale(records, version):
+                return records
             collection = self._collection(user_id, create=False)
             records = UserRecords(self._read_all(collection, user_id) if collection is not None else [])
             records.version = version
             self._records[user_id] = records
             return records
 
-    def _stale(self, user_id: str, records: UserRecords) -> bool:
+    def _stale(self, records: UserRecords, version: int | None) -> bool:
+        """Older than the TTL, or (with a change log) changed since loaded, or the log unreachable (None)."""
         if self._remote and time.monotonic() - records.loaded_at > REMOTE_CACHE_TTL_S:
             return True
-        if self._changes is None:
-            return False
-        version = self._changes.version(user_id)
-        return version is None or version != records.version
+        return self._changes is not None and (version is None or version != records.version)
 
     def _read_all(self, collection: Collection, user_id: str) -> Iterator[Memory]:
         page = 5000

@@ -49,10 +49,10 @@ class AssistantAPI(Protocol):
     def forget(self, user_id: str) -> int: ...
 
 
-def pick_user(body_user: str | None, header_user: str | None, *, acting_as: str | None = None) -> str:
+def pick_user(body_user: str | None, header_user: str | None, principal: Principal) -> str:
     """The request's ``user`` field, else the ``X-Rapport-User`` header, else the user key's user.
 
-    With a user key (``acting_as``) naming anyone else is 403; without one, someone must be named.
+    With a user key naming anyone else is 403; without one, someone must be named.
     """
     named = None
     if body_user is not None:
@@ -61,7 +61,7 @@ def pick_user(body_user: str | None, header_user: str | None, *, acting_as: str 
         named = body_user
     elif header_user is not None and header_user.strip():
         named = header_user
-    user = Principal(user=acting_as, admin=acting_as is None).as_user(named)
+    user = principal.as_user(named)
     if user is None:
         raise InvalidInputError("user", "no user given", "set the request's `user` field or the X-Rapport-User header")
     return user
@@ -163,8 +163,7 @@ def create_app(
         x_rapport_user: str | None = Header(default=None),
         x_rapport_thread: str | None = Header(default=None),
     ) -> dict[str, Any] | StreamingResponse:
-        principal: Principal = http.state.principal
-        user_id = pick_user(request.user, x_rapport_user, acting_as=principal.user)
+        user_id = pick_user(request.user, x_rapport_user, http.state.principal)
         thread_id = pick_thread(x_rapport_thread)
         turn = request.turn()
         if not request.stream:  # the Assistant runs one turn at a time per conversation
